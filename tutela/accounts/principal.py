@@ -1,0 +1,56 @@
+"""Who is acting, and what they may see: one object that every front end builds and every service trusts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tutela.accounts.models import Role, StaffProfile
+
+
+@dataclass(frozen=True)
+class Principal:
+    actor: str
+    role: str
+    controller: str = ""
+    archive_access: bool = False
+    purposes: tuple[str, ...] = field(default_factory=tuple)
+    user_id: int | None = None
+
+    @property
+    def is_group_wide(self) -> bool:
+        """DPO, privacy officer and auditor see both entities; staff and integrations see their own."""
+        return self.role in (Role.DPO, Role.PRIVACY_OFFICER, Role.AUDITOR) or not self.controller
+
+    @property
+    def can_write(self) -> bool:
+        return self.role != Role.AUDITOR
+
+    @property
+    def can_decide(self) -> bool:
+        """Decisions the policy gives to the DPO (objections, erasure exceptions, breach duties)."""
+        return self.role in (Role.DPO, Role.PRIVACY_OFFICER)
+
+
+SYSTEM = Principal(actor="system", role=Role.DPO)
+CLI = Principal(actor="cli", role=Role.DPO)
+
+
+def principal_for_user(user: Any) -> Principal | None:
+    """The principal of a logged-in Django user, or None when the account has no Tutela role."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    profile = StaffProfile.objects.filter(user=user).first()
+    username = getattr(user, "username", "?")
+    if profile is None:
+        if getattr(user, "is_superuser", False):
+            return Principal(actor=f"user:{username}", role=Role.DPO, user_id=getattr(user, "pk", None))
+        return None
+    return Principal(
+        actor=f"user:{username}",
+        role=profile.role,
+        controller=profile.controller,
+        archive_access=profile.archive_access or profile.role == Role.ARCHIVE,
+        purposes=tuple(profile.purposes or ()),
+        user_id=getattr(user, "pk", None),
+    )

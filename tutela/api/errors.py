@@ -1,0 +1,33 @@
+"""One error body for the whole API: {"error": message, "errors": [{field, message, ...}]}."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from tutela.core.errors import TutelaError
+
+
+def install(api: NinjaAPI) -> None:
+    @api.exception_handler(TutelaError)
+    def tutela_error(request: HttpRequest, exc: TutelaError) -> HttpResponse:
+        body: dict[str, object] = {"error": exc.message}
+        if exc.errors:
+            body["errors"] = [e.as_dict() for e in exc.errors]
+        return api.create_response(request, body, status=exc.http_status)
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        errors = [
+            {
+                "field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "payload")),
+                "message": e.get("msg", "invalid"),
+            }
+            for e in exc.errors
+        ]
+        return api.create_response(request, {"error": "invalid input", "errors": errors}, status=422)
+
+    @api.exception_handler(AuthenticationError)
+    def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return api.create_response(request, {"error": "authentication required"}, status=401)

@@ -1,0 +1,7 @@
+"""API routes for subjects."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["subjects"])

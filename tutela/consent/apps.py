@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ConsentConfig(AppConfig):
+    name = "tutela.consent"
+    label = "consent"
+    default_auto_field = "django.db.models.BigAutoField"

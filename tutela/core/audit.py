@@ -1,0 +1,233 @@
+"""The audit trail: append-only, hash-chained, written in the same transaction as the change it records.
+
+Each entry's hash covers its own fields, the hash of its payload and the previous entry's hash, so editing,
+inserting or deleting a row breaks the chain at that point. Erasure redacts a payload but keeps its hash,
+so the chain still verifies after redaction (see docs/decisions/0001-audit-chain.md).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from tutela.core import clock
+from tutela.core.models import GENESIS_HASH, AuditEntry, AuditHead
+
+_actor: contextvars.ContextVar[str] = contextvars.ContextVar("tutela_actor", default="system")
+
+REDACTED = {"redacted": True}
+
+
+def set_actor(actor: str) -> contextvars.Token[str]:
+    """Name who is acting for the rest of this context (CLI user, staff user, API token, the system)."""
+    return _actor.set(actor)
+
+
+def current_actor() -> str:
+    return _actor.get()
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def payload_digest(payload: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
+
+
+def _stamp(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry_digest(
+    *,
+    seq: int,
+    at: dt.datetime,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    subject_id: int | None,
+    payload_hash: str,
+    prev_hash: str,
+) -> str:
+    material = json.dumps(
+        [seq, _stamp(at), actor, action, object_type, object_id, subject_id, payload_hash, prev_hash],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """What a caller wants logged; the chain fields are added by :func:`audit_many`."""
+
+    action: str
+    object_type: str = ""
+    object_id: str | int = ""
+    subject_id: int | None = None
+    payload: dict[str, Any] | None = None
+    actor: str | None = None
+
+
+def audit_log(
+    action: str,
+    *,
+    object_type: str = "",
+    object_id: str | int = "",
+    subject_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+    actor: str | None = None,
+) -> AuditEntry:
+    """Append one entry. Call inside the transaction that makes the change."""
+    record = AuditRecord(action, object_type, object_id, subject_id, payload, actor)
+    return audit_many([record])[0]
+
+
+def audit_many(records: Iterable[AuditRecord]) -> list[AuditEntry]:
+    """Append several entries at once (one lock, one bulk insert)."""
+    records = list(records)
+    if not records:
+        return []
+    with transaction.atomic():
+        head = AuditHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:
+            AuditHead.objects.get_or_create(pk=1)
+            head = AuditHead.objects.select_for_update().get(pk=1)
+        at = clock.now()
+        prev = head.entry_hash
+        seq = head.seq
+        entries = []
+        for record in records:
+            seq += 1
+            payload = record.payload or {}
+            p_hash = payload_digest(payload)
+            actor = record.actor or current_actor()
+            object_id = str(record.object_id)
+            digest = entry_digest(
+                seq=seq,
+                at=at,
+                actor=actor,
+                action=record.action,
+                object_type=record.object_type,
+                object_id=object_id,
+                subject_id=record.subject_id,
+                payload_hash=p_hash,
+                prev_hash=prev,
+            )
+            entries.append(
+                AuditEntry(
+                    seq=seq,
+                    at=at,
+                    actor=actor,
+                    action=record.action,
+                    object_type=record.object_type,
+                    object_id=object_id,
+                    subject_id=record.subject_id,
+                    payload=payload,
+                    payload_hash=p_hash,
+                    prev_hash=prev,
+                    entry_hash=digest,
+                )
+            )
+            prev = digest
+        AuditEntry.objects.bulk_create(entries, batch_size=1000)
+        AuditHead.objects.filter(pk=1).update(seq=seq, entry_hash=prev)
+    return entries
+
+
+def audit_redact_subject(subject_id: int) -> int:
+    """Blank the payloads that concern one person, keeping their hashes so the chain still verifies."""
+    with transaction.atomic():
+        return AuditEntry.objects.filter(subject_id=subject_id, redacted_at__isnull=True).update(
+            payload=REDACTED, redacted_at=clock.now()
+        )
+
+
+@dataclass
+class ChainReport:
+    entries: int
+    intact: bool
+    first_broken: int | None
+    problem: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "entries": self.entries,
+            "intact": self.intact,
+            "first_broken": self.first_broken,
+            "problem": self.problem,
+        }
+
+
+def _rows(batch: int) -> Iterator[tuple[Any, ...]]:
+    """All entries in order, streamed with keyset pagination (constant memory)."""
+    fields = (
+        "seq",
+        "at",
+        "actor",
+        "action",
+        "object_type",
+        "object_id",
+        "subject_id",
+        "payload",
+        "payload_hash",
+        "prev_hash",
+        "entry_hash",
+        "redacted_at",
+    )
+    last = 0
+    while True:
+        chunk = list(AuditEntry.objects.filter(seq__gt=last).order_by("seq").values_list(*fields)[:batch])
+        if not chunk:
+            return
+        yield from chunk
+        last = chunk[-1][0]
+
+
+def audit_verify(*, batch: int = 20000, check_payloads: bool = True) -> ChainReport:
+    """Recompute the whole chain; name the first entry where it breaks."""
+    prev = GENESIS_HASH
+    expected_seq = 0
+    count = 0
+    for seq, at, actor, action, otype, oid, sid, payload, p_hash, prev_hash, e_hash, redacted in _rows(batch):
+        count += 1
+        expected_seq += 1
+        if seq != expected_seq:
+            return ChainReport(count, False, expected_seq, f"entry {expected_seq} is missing")
+        if prev_hash != prev:
+            return ChainReport(count, False, seq, "does not link to the entry before it")
+        if check_payloads and redacted is None and payload_digest(payload) != p_hash:
+            return ChainReport(count, False, seq, "payload differs from its recorded hash")
+        digest = entry_digest(
+            seq=seq,
+            at=at,
+            actor=actor,
+            action=action,
+            object_type=otype,
+            object_id=oid,
+            subject_id=sid,
+            payload_hash=p_hash,
+            prev_hash=prev_hash,
+        )
+        if digest != e_hash:
+            return ChainReport(count, False, seq, "entry fields differ from its recorded hash")
+        prev = e_hash
+    head = AuditHead.objects.filter(pk=1).first()
+    head_seq, head_hash = (head.seq, head.entry_hash) if head else (0, GENESIS_HASH)
+    if head_seq != expected_seq or head_hash != prev:
+        return ChainReport(
+            count,
+            False,
+            expected_seq + 1 if head_seq > expected_seq else head_seq or None,
+            "the chain's recorded tip does not match its last entry (entries removed at the end?)",
+        )
+    return ChainReport(count, True, None, None)

@@ -1,0 +1,139 @@
+"""The base of every `tutela` command: `--json`, exit codes 0/1/2, clear messages, never a traceback.
+
+A command implements ``run(self, **options) -> Result`` (or, with sub-commands, one ``sub_<name>`` method per
+sub-command registered in ``add_subcommands``). Errors from services (``TutelaError``) become a message on
+stderr and their exit code; anything unexpected is logged and reported in one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from argparse import ArgumentParser
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from tutela.core.audit import set_actor
+from tutela.core.errors import TutelaError
+
+log = logging.getLogger("tutela.cli")
+
+
+@dataclass
+class Result:
+    """What a command answers: ``data`` for --json, ``text`` (or a callable printing rich output) for people."""
+
+    data: Any
+    text: str | Callable[[], None] | None = None
+    exit_code: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+class TutelaCommand(BaseCommand):
+    requires_system_checks: list[str] = []
+    requires_migrations_checks = False
+    #: set to False for commands that must not create the audit actor context (serve, worker)
+    json_option = True
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        if self.json_option:
+            parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+        self.add_command_arguments(parser)
+
+    def add_command_arguments(self, parser: CommandParser) -> None:
+        """Override to add options (or sub-commands with :meth:`subparsers`)."""
+
+    def subparsers(self, parser: CommandParser) -> Any:
+        """Sub-commands (``tutela policy check``): each gets ``--json`` too; handle with ``sub_<name>``."""
+        return _SubCommands(parser.add_subparsers(dest="action", required=True, metavar="ACTION"))
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        # Django would print CommandError itself; we want our own wording and exit codes.
+        return super().execute(*args, **options)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        set_actor(_cli_actor())
+        as_json = bool(options.get("json"))
+        try:
+            action = options.get("action")
+            if action:
+                method = getattr(self, "sub_" + action.replace("-", "_"))
+                result = method(**options)
+            else:
+                result = self.run(**options)
+        except TutelaError as exc:
+            self._fail(exc, as_json)
+            return
+        except CommandError:
+            raise
+        except KeyboardInterrupt:
+            sys.stderr.write("interrupted\n")
+            sys.exit(130)
+        except Exception as exc:
+            log.exception("unexpected error in tutela %s", self.__module__.rsplit(".", 1)[-1])
+            sys.stderr.write(f"error: unexpected {type(exc).__name__}: {exc}\n")
+            sys.exit(2)
+        self._emit(result, as_json)
+        if result.exit_code:
+            sys.stdout.flush()
+            sys.exit(result.exit_code)
+
+    def run(self, **options: Any) -> Result:
+        raise NotImplementedError
+
+    def _emit(self, result: Result, as_json: bool) -> None:
+        if as_json:
+            sys.stdout.write(json.dumps(result.data, ensure_ascii=False, default=str, indent=2) + "\n")
+        elif callable(result.text):
+            result.text()
+        elif result.text is not None:
+            sys.stdout.write(result.text if result.text.endswith("\n") else result.text + "\n")
+        else:
+            sys.stdout.write(json.dumps(result.data, ensure_ascii=False, default=str, indent=2) + "\n")
+
+    def _fail(self, exc: TutelaError, as_json: bool) -> None:
+        if as_json:
+            body: dict[str, Any] = {"error": exc.message}
+            if exc.errors:
+                body["errors"] = [e.as_dict() for e in exc.errors]
+            sys.stdout.write(json.dumps(body, ensure_ascii=False, default=str, indent=2) + "\n")
+        sys.stderr.write(f"error: {exc.message}\n")
+        for err in exc.errors[:50]:
+            sys.stderr.write(f"  {err}\n")
+        if len(exc.errors) > 50:
+            sys.stderr.write(f"  … and {len(exc.errors) - 50} more\n")
+        sys.stdout.flush()
+        sys.exit(exc.exit_code)
+
+
+def _cli_actor() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no login name in some containers
+        return "cli:unknown"
+
+
+class _SubCommands:
+    def __init__(self, action: Any) -> None:
+        self._action = action
+
+    def add_parser(self, name: str, **kwargs: Any) -> ArgumentParser:
+        kwargs.setdefault("description", kwargs.get("help"))
+        sub: ArgumentParser = self._action.add_parser(name, **kwargs)
+        sub.add_argument(
+            "--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON document on stdout"
+        )
+        return sub

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SubjectsConfig(AppConfig):
+    name = "tutela.subjects"
+    label = "subjects"
+    default_auto_field = "django.db.models.BigAutoField"
