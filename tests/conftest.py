@@ -79,3 +79,52 @@ def cli(tutela_home: Path) -> Iterator[Any]:
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
     yield run
+
+
+@dataclass
+class Mailbox:
+    """Messages received by a real SMTP server listening on 127.0.0.1 for the length of one test."""
+
+    host: str
+    port: int
+    messages: list[Any]
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[Any]:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.messages
+
+
+@pytest.fixture
+def smtp_server(settings: Any) -> Iterator[Mailbox]:
+    """A real SMTP server (aiosmtpd) on a free loopback port; Django's SMTP backend is pointed at it."""
+    import email
+    import email.policy
+
+    from aiosmtpd.controller import Controller
+
+    received: list[Any] = []
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
+            received.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+            return "250 OK"
+
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    try:
+        yield Mailbox("127.0.0.1", port, received)
+    finally:
+        controller.stop()
