@@ -109,7 +109,7 @@ def smtp_server(settings: Any) -> Iterator[Mailbox]:
     received: list[Any] = []
 
     class Handler:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             received.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
             return "250 OK"
 
