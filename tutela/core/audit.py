@@ -102,7 +102,9 @@ def audit_many(records: Iterable[AuditRecord]) -> list[AuditEntry]:
         if head is None:
             AuditHead.objects.get_or_create(pk=1)
             head = AuditHead.objects.select_for_update().get(pk=1)
+        # millisecond precision: what every database and Django's JSON serialiser (backups) keep exactly
         at = clock.now()
+        at = at.replace(microsecond=at.microsecond // 1000 * 1000)
         prev = head.entry_hash
         seq = head.seq
         entries = []

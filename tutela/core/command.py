@@ -75,8 +75,9 @@ class TutelaCommand(BaseCommand):
         except TutelaError as exc:
             self._fail(exc, as_json)
             return
-        except CommandError:
-            raise
+        except CommandError as exc:  # from a nested call_command (migrate, dumpdata …)
+            sys.stderr.write(f"error: {exc}\n")
+            sys.exit(2)
         except KeyboardInterrupt:
             sys.stderr.write("interrupted\n")
             sys.exit(130)
