@@ -72,6 +72,7 @@ class SubjectType(Strict):
     name: str
     description: str = ""
     relationship: Literal["contract", "interest", "subscription", "participation", "visit", "none"] = "none"
+    fideslang_subject: str | None = Field(default=None, description="the nearest fideslang data subject")
 
 
 class Category(Strict):
@@ -103,6 +104,7 @@ class RetentionRule(Strict):
     action: RetentionAction
     basis: str = Field(description="why this period: the law or the policy section")
     from_next_january: bool = False
+    exceptions: str = Field(default="", description="when data may be kept longer, and why")
 
 
 class BalancingTest(Strict):
@@ -141,6 +143,8 @@ class Purpose(Strict):
     profiling: bool = False
     joint: bool = Field(default=False, description="both controllers pursue it on the same data")
     policy_section: str = ""
+    sources: list[str] = Field(default_factory=list, description="where its data come from (empty = any)")
+    fideslang_use: str | None = Field(default=None, description="the nearest fideslang data use")
 
     def objection_rule(self) -> ObjectionRule:
         if self.objection is not None:
@@ -170,6 +174,8 @@ class RightRule(Strict):
     needs_reasons: bool = False
     not_against: list[LegalBasis] = Field(default_factory=list)
     refusal_grounds: list[str] = Field(default_factory=list)
+    conditions: list[str] = Field(default_factory=list, description="the policy's conditions, in words")
+    policy_section: str = ""
 
 
 class Deadlines(Strict):
@@ -182,6 +188,7 @@ class TransferRules(Strict):
     mechanisms: list[Literal["adequacy", "scc", "bcr", "code_of_conduct", "certification", "derogation"]]
     derogations: list[str] = Field(default_factory=list)
     copy_on_request: str = ""
+    description: str = ""
 
 
 class BreachProcedure(Strict):
@@ -191,6 +198,16 @@ class BreachProcedure(Strict):
     authority_notification_hours: int = 72
     report_must_include: list[str] = Field(default_factory=list)
     register_fields: list[str] = Field(default_factory=list)
+    investigation_covers: list[str] = Field(default_factory=list)
+    notification_decision: str = ""
+    follow_up: str = ""
+
+
+class ChangeRules(Strict):
+    """How people learn about new versions (§13)."""
+
+    where: str
+    substantial: str
 
 
 class Organisation(Strict):
@@ -223,6 +240,8 @@ class Policy(Strict):
     transfers: TransferRules
     breach: BreachProcedure
     security: list[str] = Field(default_factory=list)
+    principles: list[str] = Field(default_factory=list, description="the processing principles (§4)")
+    changes: ChangeRules | None = None
     processor_activities: str = ""
     notice: dict[str, str] = Field(default_factory=dict, description="free text sections of the notice")
 
