@@ -17,6 +17,12 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tutela.settings")
     if len(argv) > 1 and argv[1] in ALIASES:
         argv[1] = ALIASES[argv[1]]
+    if argv[1:3] in (["bench", "generate"], ["bench", "measure"]) and "--database" in argv:
+        # the database is chosen before Django starts: take it from the command line into the environment
+        at = argv.index("--database")
+        if at + 1 < len(argv):
+            os.environ["DATABASE_URL"] = argv[at + 1]
+            del argv[at : at + 2]
     try:
         import django
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from argparse import ArgumentParser
 from collections.abc import Callable
@@ -20,8 +19,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tutela.core.audit import set_actor
 from tutela.core.errors import TutelaError
-
-log = logging.getLogger("tutela.cli")
 
 
 @dataclass
@@ -82,8 +79,8 @@ class TutelaCommand(BaseCommand):
             sys.stderr.write("interrupted\n")
             sys.exit(130)
         except Exception as exc:
-            log.exception("unexpected error in tutela %s", self.__module__.rsplit(".", 1)[-1])
-            sys.stderr.write(f"error: unexpected {type(exc).__name__}: {exc}\n")
+            where = _log_unexpected(self.__module__.rsplit(".", 1)[-1])
+            sys.stderr.write(f"error: unexpected {type(exc).__name__}: {exc} (details in {where})\n")
             sys.exit(2)
         self._emit(result, as_json)
         if result.exit_code:
@@ -116,6 +113,24 @@ class TutelaCommand(BaseCommand):
             sys.stderr.write(f"  … and {len(exc.errors) - 50} more\n")
         sys.stdout.flush()
         sys.exit(exc.exit_code)
+
+
+def _log_unexpected(command: str) -> str:
+    """Write the traceback of an unexpected error to the log file (not the terminal); return its path."""
+    import traceback
+
+    from django.conf import settings
+
+    from tutela.core import clock
+
+    path = settings.LOG_DIR / "errors.log"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(f"--- {clock.now().isoformat()} tutela {command}\n{traceback.format_exc()}\n")
+    except OSError:
+        return "the log (not writable)"
+    return str(path)
 
 
 def _cli_actor() -> str:
