@@ -1,0 +1,490 @@
+"""The retention sweep: set-based SQL, one selecting query per purpose set, acting in batches.
+
+Items are grouped by their exact ``purposes`` list (a handful of distinct lists in practice). For each group
+the rules of its purposes become one queryset: the conditions of every purpose's rule joined with AND (an
+item is due when all its purposes are due), each rule turned into SQL over the item and its person's
+relationships with the same controller, with the cut-off date from :func:`rules.latest_anchor_due` (the exact
+inverse of adding the period). The pure rules in :mod:`tutela.retention.rules` say the same thing per item;
+the tests hold the two to each other.
+
+Each batch (``TUTELA_RETENTION_BATCH`` ids, by ascending id) is its own transaction: act on the items
+(``DELETE``/``UPDATE … WHERE id IN (…)``), remove people left with nothing, add to the run's counts, write
+one audit entry. A ``kill -9`` loses at most the batch in flight, which rolls back whole; the next sweep
+takes over the unfinished :class:`SweepRun` and continues.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.deletion import ProtectedError, RestrictedError
+from django.db.models.functions import ExtractYear
+
+from tutela.core import clock
+from tutela.core.audit import REDACTED, AuditRecord, audit_many, current_actor
+from tutela.core.errors import Conflict, InvalidInput
+from tutela.core.models import AuditEntry
+from tutela.policy.schema import Policy, Purpose, RetentionRule
+from tutela.policy.selectors import active_policy
+from tutela.retention import rules
+from tutela.retention.models import AnonymousCount, SweepRun
+from tutela.retention.selectors import explain_items, held_q
+from tutela.subjects.models import DataItem, Interaction, Relationship, Subject
+
+#: test-only: seconds to sleep after each committed batch (lets a test kill the process mid-run)
+PAUSE_ENV = "TUTELA_RETENTION_TEST_PAUSE"
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    """Midnight at the start of ``day`` in Brussels, as an aware datetime."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=clock.BRUSSELS)
+
+
+def _collected_on_or_before(day: dt.date) -> Q:
+    return Q(collected_at__lt=_day_start(day + dt.timedelta(days=1)))
+
+
+def _rels(kinds: list[str]) -> QuerySet[Relationship]:
+    return Relationship.objects.filter(
+        subject_id=OuterRef("subject_id"), controller=OuterRef("controller"), kind__in=kinds
+    )
+
+
+def rule_condition(policy: Policy, purpose: Purpose, rule: RetentionRule, today: dt.date) -> Q:
+    """The SQL form of one purpose's rule: items due under it on ``today`` (see rules.rule_anchor)."""
+    types = {k: st.relationship for k, st in policy.subject_types.items()}
+    kinds = list(purpose.subject_types)
+    contract_kinds = [k for k in kinds if types.get(k) == "contract"]
+    cutoff = rules.latest_anchor_due(rule.period, today)
+    collected = _collected_on_or_before(cutoff)
+    not_ended_by = Q(ended_on__isnull=True) | Q(ended_on__gt=cutoff)
+    trigger = rule.trigger
+    if trigger == "contract_end":
+        if not contract_kinds:
+            return Q(pk__in=[])
+        return (
+            collected
+            & Q(Exists(_rels(contract_kinds)))
+            & ~Q(Exists(_rels(contract_kinds).filter(not_ended_by)))
+        )
+    if trigger == "last_interest":
+        later_interest = Q(last_interest_on__gt=cutoff) | Q(
+            last_interest_on__isnull=True, started_on__gt=cutoff
+        )
+        return collected & ~Q(Exists(_rels(kinds).filter(later_interest)))
+    if trigger in ("collected", "recorded"):
+        return collected
+    if trigger == "unsubscribed":
+        sub_kinds = [k for k in kinds if types.get(k) == "subscription"]
+        if not sub_kinds:
+            return collected
+        return collected & ~Q(Exists(_rels(sub_kinds).filter(not_ended_by)))
+    if trigger == "books_closed":
+        year = rules.last_due_year(rule.period, today, from_next_january=rule.from_next_january)
+        assert year is not None
+        boundary = dt.date(year + 1, 1, 1)
+        cond = Q(collected_at__lt=_day_start(boundary))
+        if contract_kinds:
+            running = Q(ended_on__isnull=True) | Q(ended_on__gte=boundary)
+            cond &= ~Q(Exists(_rels(contract_kinds).filter(running)))
+        return cond
+    if trigger == "last_activity":
+        later = Interaction.objects.filter(
+            subject_id=OuterRef("subject_id"),
+            controller=OuterRef("controller"),
+            at__gte=_day_start(cutoff + dt.timedelta(days=1)),
+        )
+        return collected & ~Q(Exists(later))
+    raise InvalidInput(f"unknown retention trigger {trigger!r}")
+
+
+@dataclass
+class Group:
+    """Items with one exact purpose list: their rules, the combined action and the due queryset."""
+
+    purposes: list[str]
+    rule_keys: list[str]
+    action: str
+    condition: Q
+
+    @property
+    def key(self) -> str:
+        return json.dumps(self.purposes)
+
+    def base_queryset(self) -> QuerySet[DataItem]:
+        return DataItem.objects.filter(status=DataItem.Status.ACTIVE, purposes=self.purposes).filter(
+            self.condition
+        )
+
+    def due_queryset(self) -> QuerySet[DataItem]:
+        """Due and not held."""
+        return self.base_queryset().exclude(held_q())
+
+    def held_queryset(self) -> QuerySet[DataItem]:
+        return self.base_queryset().filter(held_q())
+
+
+def plan_groups(policy: Policy, today: dt.date) -> list[Group]:
+    """One group per distinct purpose list among active items whose purposes and rules the policy knows."""
+    combos = set()
+    for value in (
+        DataItem.objects.filter(status=DataItem.Status.ACTIVE).values_list("purposes", flat=True).distinct()
+    ):
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            combos.add(json.dumps(value))
+    groups = []
+    for text in sorted(combos):
+        purposes = json.loads(text)
+        known = [policy.purposes.get(p) for p in purposes]
+        if any(p is None or p.retention not in policy.retention for p in known):
+            continue  # unknown purposes: never swept (the register reports them)
+        cond = Q()
+        rule_keys = []
+        for purpose in known:
+            assert purpose is not None
+            rule = policy.retention[purpose.retention]
+            rule_keys.append(purpose.retention)
+            cond &= rule_condition(policy, purpose, rule, today)
+        action = rules.combined_action(policy.retention[k].action for k in rule_keys)
+        groups.append(Group(purposes, sorted(set(rule_keys)), action, cond))
+    return groups
+
+
+@dataclass
+class SweepReport:
+    due: int = 0
+    erased: int = 0
+    anonymised: int = 0
+    archived: int = 0
+    held: int = 0
+    dry_run: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "due": self.due,
+            "erased": self.erased,
+            "anonymised": self.anonymised,
+            "archived": self.archived,
+            "held": self.held,
+            "dry_run": self.dry_run,
+            **self.extra,
+        }
+
+
+COUNTER = {"erase": "erased", "anonymise": "anonymised", "archive": "archived"}
+
+
+# ---------------------------------------------------------------- dry run
+def _report_rows(groups: list[Group], today: dt.date, batch: int) -> Iterator[dict[str, Any]]:
+    for group in groups:
+        for held, qs in ((False, group.due_queryset()), (True, group.held_queryset())):
+            last = 0
+            while True:
+                items = list(qs.filter(id__gt=last).order_by("id")[:batch])
+                if not items:
+                    break
+                last = items[-1].id
+                for info in explain_items(items, today=today):
+                    row = info.as_dict()
+                    row["action"] = "keep (legal hold)" if held else group.action
+                    row["why"] = "; ".join(
+                        f"{p.purpose}: rule {p.rule_key} due {p.due_on.isoformat() if p.due_on else '?'}"
+                        for p in info.parts
+                    )
+                    row["held"] = held
+                    yield row
+
+
+REPORT_FIELDS = [
+    "item_id",
+    "path",
+    "subject_id",
+    "controller",
+    "category",
+    "purposes",
+    "rules",
+    "due_on",
+    "action",
+    "held",
+    "why",
+]
+
+
+def write_report(path: Path, rows: Iterator[dict[str, Any]]) -> int:
+    """Write the dry run's rows as JSON (``.json``) or CSV (anything else); return how many."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    tmp = path.with_name(path.name + ".part")
+    with tmp.open("w", encoding="utf-8", newline="") as fh:
+        if path.suffix.lower() == ".json":
+            fh.write("[")
+            for row in rows:
+                fh.write(("," if count else "") + "\n" + json.dumps(row, ensure_ascii=False))
+                count += 1
+            fh.write("\n]\n")
+        else:
+            writer = csv.DictWriter(fh, fieldnames=REPORT_FIELDS)
+            writer.writeheader()
+            for row in rows:
+                flat = dict(row)
+                flat["purposes"] = " ".join(row["purposes"])
+                flat["rules"] = " ".join(row["rules"])
+                writer.writerow({k: flat.get(k) for k in REPORT_FIELDS})
+                count += 1
+    tmp.replace(path)
+    return count
+
+
+def default_report_path(suffix: str = ".csv") -> Path:
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S")
+    return Path(settings.TUTELA_EXPORT_DIR) / f"retention-dry-run-{stamp}{suffix}"
+
+
+# ---------------------------------------------------------------- the run
+def _pid_alive(pid: int | None, host: str) -> bool:
+    if not pid or host != socket.gethostname() or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _start_run(today: dt.date, files: bool) -> SweepRun:
+    with transaction.atomic():
+        run = (
+            SweepRun.objects.select_for_update().filter(status=SweepRun.Status.RUNNING).order_by("id").first()
+        )
+        if run is not None:
+            if _pid_alive(run.pid, run.host):
+                raise Conflict(f"a retention sweep is already running (run {run.pk}, process {run.pid})")
+            run.pid = os.getpid()
+            run.host = socket.gethostname()
+            run.resumed += 1
+            run.files = run.files or files
+            run.save(update_fields=["pid", "host", "resumed", "files"])
+            return run
+        return SweepRun.objects.create(
+            started_at=clock.now(),
+            as_of=today,
+            files=files,
+            actor=current_actor(),
+            pid=os.getpid(),
+            host=socket.gethostname(),
+        )
+
+
+def _remove_orphans(subject_ids: set[int]) -> int:
+    """Remove people left with no item at all, and the facts kept about them; returns how many."""
+    if not subject_ids:
+        return 0
+    keep = set(
+        DataItem.objects.filter(subject_id__in=subject_ids).values_list("subject_id", flat=True).distinct()
+    )
+    gone = sorted(subject_ids - keep)
+    if not gone:
+        return 0
+    AuditEntry.objects.filter(subject_id__in=gone, redacted_at__isnull=True).update(
+        payload=REDACTED, redacted_at=clock.now()
+    )
+    try:
+        with transaction.atomic():
+            Subject.objects.filter(id__in=gone).delete()
+    except (ProtectedError, RestrictedError, IntegrityError):
+        # another register still points at the person: keep the bare row, drop every fact about them
+        Relationship.objects.filter(subject_id__in=gone).delete()
+        Interaction.objects.filter(subject_id__in=gone).delete()
+        Subject.objects.filter(id__in=gone, erased_at__isnull=True).update(
+            erased_at=clock.now(), updated_at=clock.now()
+        )
+    return len(gone)
+
+
+def _act(group: Group, ids: list[int]) -> None:
+    items = DataItem.objects.filter(id__in=ids)
+    if group.action == "archive":
+        items.update(status=DataItem.Status.ARCHIVED, updated_at=clock.now())
+        return
+    if group.action == "anonymise":
+        rule = "+".join(group.rule_keys)
+        stats = (
+            items.annotate(year=ExtractYear("collected_at"))
+            .values("controller", "category", "year")
+            .annotate(n=Count("id"))
+        )
+        for row in stats:
+            counter, _ = AnonymousCount.objects.get_or_create(
+                controller=row["controller"], category=row["category"], year=row["year"], rule=rule
+            )
+            AnonymousCount.objects.filter(pk=counter.pk).update(count=F("count") + row["n"])
+    items.delete()
+
+
+def _run_group(run: SweepRun, group: Group, batch: int, pause: float) -> None:
+    counter = COUNTER[group.action]
+    while True:
+        with transaction.atomic():
+            rows = list(group.due_queryset().order_by("id").values_list("id", "subject_id")[:batch])
+            if not rows:
+                held = group.held_queryset().count()
+                run.held += held
+                run.done_groups = [*run.done_groups, group.key]
+                if held:
+                    entry = run.by_rule.setdefault("+".join(group.rule_keys), {})
+                    entry["held"] = entry.get("held", 0) + held
+                run.save(update_fields=["held", "done_groups", "by_rule"])
+                return
+            ids = [r[0] for r in rows]
+            subjects = {r[1] for r in rows}
+            _act(group, ids)
+            removed = _remove_orphans(subjects) if group.action != "archive" else 0
+            setattr(run, counter, getattr(run, counter) + len(ids))
+            run.subjects_erased += removed
+            run.batches += 1
+            entry = run.by_rule.setdefault("+".join(group.rule_keys), {})
+            entry[counter] = entry.get(counter, 0) + len(ids)
+            run.save(update_fields=[counter, "subjects_erased", "batches", "by_rule"])
+            audit_many(
+                [
+                    AuditRecord(
+                        f"retention.{group.action}",
+                        object_type="retention_sweep",
+                        object_id=run.pk,
+                        subject_id=next(iter(subjects)) if len(subjects) == 1 and not removed else None,
+                        payload={
+                            "run": run.pk,
+                            "rules": group.rule_keys,
+                            "purposes": group.purposes,
+                            "action": group.action,
+                            "items": len(ids),
+                            "first_item": ids[0],
+                            "last_item": ids[-1],
+                            "people": len(subjects),
+                            "people_removed": removed,
+                            "as_of": run.as_of.isoformat(),
+                        },
+                    )
+                ]
+            )
+        if pause:
+            sys.stderr.write(f"retention: batch {run.batches} committed ({len(ids)} items)\n")
+            sys.stderr.flush()
+            time.sleep(pause)
+
+
+def retention_sweep(
+    *,
+    dry_run: bool = False,
+    files: bool = False,
+    report: Path | None = None,
+    batch: int | None = None,
+) -> SweepReport:
+    """Apply the retention rules now (see the module's docstring). The dry run changes nothing."""
+    batch = batch or settings.TUTELA_RETENTION_BATCH
+    if batch < 1:
+        raise InvalidInput("--batch must be at least 1", errors=[])
+    policy = active_policy()
+    if dry_run:
+        return _dry_run(policy, files=files, report=report, batch=batch)
+    pause = float(os.environ.get(PAUSE_ENV, "0") or 0)
+    run = _start_run(clock.today(), files)
+    resumed = run.resumed > 0
+    try:
+        groups = plan_groups(policy, run.as_of)
+        for group in groups:
+            if group.key in run.done_groups:
+                continue
+            _run_group(run, group, batch, pause)
+        file_result: dict[str, Any] | None = None
+        if files or run.files:
+            from tutela.retention.files import files_sweep
+
+            file_result = files_sweep(dry_run=False, run=run, today=run.as_of)
+        with transaction.atomic():
+            run.status = SweepRun.Status.DONE
+            run.finished_at = clock.now()
+            run.save(update_fields=["status", "finished_at"])
+            audit_many(
+                [
+                    AuditRecord(
+                        "retention.sweep",
+                        object_type="retention_sweep",
+                        object_id=run.pk,
+                        payload={
+                            "run": run.pk,
+                            "as_of": run.as_of.isoformat(),
+                            "erased": run.erased,
+                            "anonymised": run.anonymised,
+                            "archived": run.archived,
+                            "held": run.held,
+                            "people_removed": run.subjects_erased,
+                            "files_deleted": run.files_deleted,
+                            "by_rule": run.by_rule,
+                            "resumed": run.resumed,
+                        },
+                    )
+                ]
+            )
+    except Exception as exc:
+        SweepRun.objects.filter(pk=run.pk).update(error=f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    extra: dict[str, Any] = {"run": run.pk, "resumed": resumed, "as_of": run.as_of.isoformat()}
+    extra["by_rule"] = run.by_rule
+    if file_result is not None:
+        extra["files"] = file_result
+    return SweepReport(run.due, run.erased, run.anonymised, run.archived, run.held, False, extra)
+
+
+def _dry_run(policy: Policy, *, files: bool, report: Path | None, batch: int) -> SweepReport:
+    today = clock.today()
+    groups = plan_groups(policy, today)
+    result = SweepReport(dry_run=True)
+    by_rule: dict[str, dict[str, int]] = {}
+    for group in groups:
+        due = group.due_queryset().count()
+        held = group.held_queryset().count()
+        counter = COUNTER[group.action]
+        setattr(result, counter, getattr(result, counter) + due)
+        result.held += held
+        if due or held:
+            entry = by_rule.setdefault("+".join(group.rule_keys), {})
+            if due:
+                entry[counter] = entry.get(counter, 0) + due
+            if held:
+                entry["held"] = entry.get("held", 0) + held
+    result.due = result.erased + result.anonymised + result.archived + result.held
+    path = report or default_report_path()
+    rows: Iterator[dict[str, Any]] = _report_rows(groups, today, batch)
+    if files:
+        from tutela.retention.files import files_sweep
+
+        file_result = files_sweep(dry_run=True, today=today)
+        result.extra["files"] = {k: v for k, v in file_result.items() if k != "rows"}
+        rows = _chain(rows, file_result["rows"])
+    result.extra["report"] = str(path)
+    result.extra["report_rows"] = write_report(path, rows)
+    result.extra["by_rule"] = by_rule
+    result.extra["as_of"] = today.isoformat()
+    return result
+
+
+def _chain(*parts: Any) -> Iterator[dict[str, Any]]:
+    for part in parts:
+        yield from part
