@@ -8,6 +8,9 @@ from django.urls import include, path
 
 from tutela.api.urls import api
 from tutela.core.views import healthz
+from tutela.dashboard.access import protect_admin
+
+protect_admin(admin.site)  # the admin registers need a verified second factor too
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -1,11 +1,19 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tutela.dashboard import views
+from tutela.dashboard import auth_views, views, views_breaches, views_people, views_requests
 
 app_name = "dashboard"
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="dashboard/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", auth_views.login_view, name="login"),
+    path("verify/", auth_views.verify_view, name="verify"),
+    path("logout/", auth_views.logout_view, name="logout"),
     path("", views.index, name="index"),
+    path("requests/", views_requests.request_list, name="requests"),
+    path("requests/<str:ref>/", views_requests.request_detail, name="request"),
+    path("requests/<str:ref>/<slug:action>/", views_requests.request_action, name="request-action"),
+    path("people/", views_people.people_search, name="people"),
+    path("people/<str:public_id>/", views_people.person_detail, name="person"),
+    path("breaches/", views_breaches.breach_list, name="breaches"),
+    path("breaches/new/", views_breaches.breach_new, name="breach-new"),
+    path("breaches/<str:ref>/", views_breaches.breach_detail, name="breach"),
 ]

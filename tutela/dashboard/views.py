@@ -1,12 +1,19 @@
-"""Staff pages. Thin: they read selectors and call services."""
+"""The morning page of the DPO. Thin: every number comes from another app's selector."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from tutela.dashboard.access import staff_required
+from tutela.dashboard.panels import dashboard_panels
 
-@login_required
+
+@staff_required
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard/index.html", {})
+    principal = request.principal  # type: ignore[attr-defined]
+    context: dict[str, Any] = {"nav": "home", "principal": principal}
+    context.update(dashboard_panels(principal))
+    return render(request, "dashboard/index.html", context)

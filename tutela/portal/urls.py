@@ -1,3 +1,5 @@
+"""Portal addresses without a language prefix: the root (redirects to /<language>/) and /policy/."""
+
 from django.urls import path
 
 from tutela.portal import views

@@ -1,0 +1,208 @@
+"""The rights pages: one form per right, the e-mail verification link, the private status page.
+
+Nothing here decides anything: the rights app's services open, verify and answer requests. A visitor who
+is not verified never sees personal data: the status page shows the request's type, dates and state only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from tutela.core.errors import Conflict, InvalidInput, NotFound, Refused
+from tutela.portal.context import portal_context
+from tutela.portal.forms import RightRequestForm
+from tutela.portal.optional import resolve
+from tutela.portal.ratelimit import allow
+
+SERVICE_ERRORS = (InvalidInput, NotFound, Refused, Conflict)
+
+STATE_LABELS = {
+    "received": _l("received"),
+    "identity_pending": _l("waiting for your confirmation"),
+    "on_hold": _l("waiting for information from you"),
+    "in_progress": _l("being handled"),
+    "answered": _l("answered"),
+    "refused": _l("refused (see our letter)"),
+    "withdrawn": _l("withdrawn"),
+}
+CLOSED_STATES = ("answered", "refused", "withdrawn")
+DOWNLOAD_TYPES = ("access", "portability")
+
+
+def rate_limited(request: HttpRequest) -> HttpResponse:
+    context = portal_context(request)
+    return render(request, "portal/rate_limited.html", context, status=429)
+
+
+def not_available(request: HttpRequest, what: str) -> HttpResponse:
+    context = portal_context(request, what=what)
+    return render(request, "portal/not_available.html", context, status=503)
+
+
+def rights_index(request: HttpRequest) -> HttpResponse:
+    context = portal_context(request, nav="rights")
+    policy = context["policy"]
+    context["rights"] = list(policy.rights.items()) if policy else []
+    return render(request, "portal/rights.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def right_form(request: HttpRequest, right: str) -> HttpResponse:
+    context = portal_context(request, nav="rights")
+    policy = context["policy"]
+    rule = policy.rights.get(right) if policy else None
+    if rule is None:
+        raise Http404("no such right")
+    purposes = [(key, p.name) for key, p in policy.purposes.items()]
+    form = RightRequestForm(request.POST or None, rule=rule, right=right, purposes=purposes)
+    context.update(right=right, rule=rule, form=form)
+    if request.method == "POST":
+        if not allow(request, "rights", request.POST.get("email")):
+            return rate_limited(request)
+        if form.is_valid():
+            opener = resolve("tutela.rights.services.request_open")
+            if opener is None:
+                return not_available(request, _("Online requests"))
+            try:
+                opened = _open_request(opener, right=right, data=form.cleaned_data, request=request)
+            except SERVICE_ERRORS as exc:
+                form.add_error(None, str(exc))
+            else:
+                return redirect(reverse("portal-request-status", args=[opened.status_token]) + "?new=1")
+        return render(request, "portal/right_form.html", context, status=400)
+    return render(request, "portal/right_form.html", context)
+
+
+def _open_request(opener: Any, *, right: str, data: dict[str, Any], request: HttpRequest) -> Any:
+    """Adapter to the rights app's intake (``request_open``, then ``request_sign`` when the policy asks for a
+    dated and signed request) — both in one transaction, so a refused signature opens nothing."""
+    details = {
+        k: v
+        for k, v in {
+            "text": data.get("details") or "",
+            "name": data.get("name") or "",
+            "transmit_to": data.get("transmit_to") or "",
+        }.items()
+        if v
+    }
+    with transaction.atomic():
+        opened = opener(
+            type=right,
+            identifier=data["email"],
+            channel="portal",
+            language=translation.get_language() or "en",
+            purpose=data.get("purpose") or "",
+            reply_to=data["email"],
+            details=details,
+        )
+        if data.get("signature"):
+            sign = resolve("tutela.rights.services.request_sign")
+            if sign is None:
+                raise InvalidInput("signed requests cannot be recorded yet")
+            sign(
+                request_id=opened.request.pk,
+                signed_on=data["signed_on"],
+                signature=f"portal:{data['signature']}",
+            )
+    return opened
+
+
+def request_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/request_sent.html", portal_context(request, nav="rights"))
+
+
+#: wrong codes allowed per request and per hour (a code is six digits and lives 48 hours)
+VERIFY_LIMIT = 10
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def request_verify(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the verification e-mail: the request's number; the person types (or the link carries)
+    the six-digit code. GET never verifies (mail scanners follow links); POST does."""
+    if not token.isdigit():
+        raise Http404("no such request")
+    code = (request.POST.get("code") or request.GET.get("code") or "").strip()
+    context = portal_context(request, nav="rights", token=token, code=code)
+    if request.method == "POST":
+        if not allow(
+            request,
+            "verify",
+            f"request:{token}",
+            limit=min(VERIFY_LIMIT, settings.TUTELA_RATE_LIMIT_PER_HOUR),
+        ):
+            return rate_limited(request)
+        verify = resolve("tutela.rights.services.request_verify")
+        if verify is None:
+            return not_available(request, _("Identity verification"))
+        try:
+            verify(request_id=int(token), code=code or "-")
+        except Conflict:
+            context["already"] = True
+        except SERVICE_ERRORS:
+            context["failed"] = True
+            return render(request, "portal/request_verify.html", context, status=400)
+        else:
+            context["done"] = True
+    return render(request, "portal/request_verify.html", context)
+
+
+def _status_for(token: str) -> Any:
+    lookup = resolve("tutela.rights.services.request_by_token")
+    if lookup is None:
+        return None
+    try:
+        return lookup(token)
+    except SERVICE_ERRORS:
+        raise Http404("no such request") from None
+
+
+@never_cache
+def request_status(request: HttpRequest, token: str) -> HttpResponse:
+    if not allow(request, "status", limit=120):
+        return rate_limited(request)
+    status = _status_for(token)
+    if status is None:
+        return not_available(request, _("Request status"))
+    context = portal_context(
+        request, nav="rights", status=status, token=token, new=request.GET.get("new") == "1"
+    )
+    policy = context["policy"]
+    rule = policy.rights.get(status.type) if policy else None
+    context.update(
+        type_label=rule.name if rule else status.type,
+        state_label=STATE_LABELS.get(status.status, status.status),
+        closed=status.status in CLOSED_STATES,
+        download=status.status == "answered"
+        and status.type in DOWNLOAD_TYPES
+        and resolve("tutela.rights.services.request_package_download") is not None,
+    )
+    return render(request, "portal/request_status.html", context)
+
+
+@never_cache
+def request_download(request: HttpRequest, token: str) -> HttpResponse:
+    if not allow(request, "download", limit=60):
+        return rate_limited(request)
+    package = resolve("tutela.rights.services.request_package_download")
+    if package is None:
+        return not_available(request, _("Downloads"))
+    try:
+        name, content_type, payload = package(token=token)
+    except SERVICE_ERRORS:
+        raise Http404("nothing to download") from None
+    response = FileResponse(payload, content_type=content_type, as_attachment=True, filename=name)
+    response["Cache-Control"] = "no-store"
+    return response
