@@ -1,0 +1,404 @@
+"""The newsletter: double opt-in, topics, one-click unsubscribe (RFC 8058) and signed headers.
+
+* ``newsletter_subscribe`` mails a confirmation link (single use, valid 48 hours; only the token's SHA-256 is
+  stored, the address is sealed until confirmation);
+* ``newsletter_confirm`` records consent with its proof (channel e-mail, wording, policy version, the
+  subscription page and request fingerprint) and sends a welcome mail;
+* ``newsletter_unsubscribe`` withdraws consent at once, from a token (the one-click link of every mail) or
+  an identifier, and puts the address on the suppression list;
+* ``newsletter_headers`` gives the ``List-Unsubscribe`` and ``List-Unsubscribe-Post`` headers every
+  newsletter mail carries, for Tutela's own mails and for the group's newsletter tool.
+
+Unsubscribe tokens are stateless: the person's public id, the controller and a keyed MAC, so a link in a
+mail sent years ago still works, and erasing the person makes it point at nobody.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from tutela.consent import selectors, services
+from tutela.consent.models import NewsletterPending, NewsletterTopic
+from tutela.core import clock
+from tutela.core.audit import audit_log
+from tutela.core.crypto import blind_index, decrypt, encrypt
+from tutela.core.errors import FieldError, InvalidInput, NotFound, Refused
+from tutela.core.mail import build_message, send_on_commit
+from tutela.policy.selectors import active_policy
+from tutela.subjects import identifiers
+from tutela.subjects.models import DataItem, Subject
+
+#: the policy purpose newsletters are sent for
+NEWSLETTER_PURPOSE = "newsletter"
+#: how long a confirmation link stays valid
+CONFIRM_VALIDITY = dt.timedelta(hours=48)
+LANGUAGES = ("en", "fr", "nl")
+ONE_CLICK = "List-Unsubscribe=One-Click"
+
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "confirm_subject": "Please confirm your subscription to the {org} newsletter",
+        "confirm_body": (
+            "Hello,\n\nSomeone (we hope you) asked to receive the {org} newsletter at this address.\n"
+            "Topics: {topics}\n\nTo confirm, open this link within 48 hours:\n{link}\n\n"
+            'What you agree to: "{wording}"\n\nIf you did not ask for this, ignore this message: '
+            "without your confirmation you will not be subscribed.\n\n{org} - privacy: {dpo}\n"
+        ),
+        "welcome_subject": "You are subscribed to the {org} newsletter",
+        "welcome_body": (
+            "Hello,\n\nYour subscription to the {org} newsletter is confirmed.\nTopics: {topics}\n\n"
+            "You can unsubscribe at any time, in one click, from any of our newsletters or here:\n{link}\n\n"
+            "{org} - privacy: {dpo}\n"
+        ),
+    },
+    "fr": {
+        "confirm_subject": "Merci de confirmer votre inscription à la newsletter de {org}",
+        "confirm_body": (
+            "Bonjour,\n\nQuelqu'un (vous, nous l'espérons) a demandé à recevoir la newsletter de {org} à "
+            "cette adresse.\nThèmes : {topics}\n\nPour confirmer, ouvrez ce lien dans les 48 heures :\n{link}\n\n"
+            "Ce que vous acceptez : « {wording} »\n\nSi vous n'êtes pas à l'origine de cette demande, ignorez ce "
+            "message : sans votre confirmation, vous ne serez pas inscrit.\n\n{org} - vie privée : {dpo}\n"
+        ),
+        "welcome_subject": "Vous êtes inscrit à la newsletter de {org}",
+        "welcome_body": (
+            "Bonjour,\n\nVotre inscription à la newsletter de {org} est confirmée.\nThèmes : {topics}\n\n"
+            "Vous pouvez vous désinscrire à tout moment, en un clic, depuis chacune de nos newsletters ou "
+            "ici :\n{link}\n\n{org} - vie privée : {dpo}\n"
+        ),
+    },
+    "nl": {
+        "confirm_subject": "Bevestig uw inschrijving op de nieuwsbrief van {org}",
+        "confirm_body": (
+            "Hallo,\n\nIemand (hopelijk u) heeft gevraagd de nieuwsbrief van {org} op dit adres te "
+            "ontvangen.\nOnderwerpen: {topics}\n\nOpen deze link binnen 48 uur om te bevestigen:\n{link}\n\n"
+            'Waarmee u instemt: "{wording}"\n\nHeeft u dit niet gevraagd? Negeer dan dit bericht: zonder uw '
+            "bevestiging wordt u niet ingeschreven.\n\n{org} - privacy: {dpo}\n"
+        ),
+        "welcome_subject": "U bent ingeschreven op de nieuwsbrief van {org}",
+        "welcome_body": (
+            "Hallo,\n\nUw inschrijving op de nieuwsbrief van {org} is bevestigd.\nOnderwerpen: {topics}\n\n"
+            "U kunt zich op elk moment met één klik uitschrijven, vanuit elke nieuwsbrief of hier:\n{link}\n\n"
+            "{org} - privacy: {dpo}\n"
+        ),
+    },
+}
+ALL_TOPICS = {"en": "all topics", "fr": "tous les thèmes", "nl": "alle onderwerpen"}
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def confirm_url(token: str) -> str:
+    return f"{settings.TUTELA_BASE_URL}/api/v1/consent/newsletter/confirm/{token}"
+
+
+def unsubscribe_url(token: str) -> str:
+    return f"{settings.TUTELA_BASE_URL}/api/v1/consent/unsubscribe/{token}"
+
+
+def _mac(public_hex: str, controller: str) -> str:
+    return blind_index("newsletter-unsubscribe", f"{public_hex}|{controller}")[:32]
+
+
+def unsubscribe_token(subject: Subject, controller: str = "") -> str:
+    """The one-click unsubscribe token of a person for a controller ("" = every controller)."""
+    public_hex = subject.public_id.hex
+    return f"{public_hex}.{controller or 'all'}.{_mac(public_hex, controller)}"
+
+
+def parse_unsubscribe_token(token: str) -> tuple[str, str] | None:
+    """(public id hex, controller) of a genuine token, or None."""
+    parts = (token or "").split(".")
+    if len(parts) != 3:
+        return None
+    public_hex, ctrl, mac = parts
+    controller = "" if ctrl == "all" else ctrl
+    if len(public_hex) != 32 or not hmac.compare_digest(mac, _mac(public_hex, controller)):
+        return None
+    return public_hex, controller
+
+
+def newsletter_headers(subject_id: int, controller: str = "") -> dict[str, str]:
+    """The RFC 8058 headers every newsletter mail to this person must carry."""
+    subject = Subject.objects.filter(pk=subject_id).first()
+    if subject is None or subject.erased_at is not None:
+        raise NotFound(f"no person with id {subject_id}")
+    return {
+        "List-Unsubscribe": f"<{unsubscribe_url(unsubscribe_token(subject, controller))}>",
+        "List-Unsubscribe-Post": ONE_CLICK,
+    }
+
+
+def _texts(language: str) -> dict[str, str]:
+    return TEXTS.get(language, TEXTS["en"])
+
+
+def _topic_names(keys: Sequence[str], language: str) -> str:
+    if not keys:
+        return ALL_TOPICS.get(language, ALL_TOPICS["en"])
+    names = {t.key: t.name(language) for t in NewsletterTopic.objects.filter(key__in=list(keys))}
+    return ", ".join(names.get(k, k) for k in keys)
+
+
+def _context(language: str, topics: Sequence[str], link: str) -> dict[str, str]:
+    policy = active_policy()
+    purpose = policy.purposes.get(NEWSLETTER_PURPOSE)
+    wording = purpose.consent.wording if purpose and purpose.consent else ""
+    return {
+        "org": policy.organisation.name,
+        "dpo": policy.dpo.email,
+        "topics": _topic_names(topics, language),
+        "link": link,
+        "wording": wording,
+    }
+
+
+def _check_purpose(controller: str) -> str:
+    policy = active_policy()
+    purpose = policy.purposes.get(NEWSLETTER_PURPOSE)
+    if purpose is None or purpose.legal_basis != "consent":
+        raise InvalidInput(f"the policy has no consent purpose {NEWSLETTER_PURPOSE!r} for newsletters")
+    if controller and controller not in purpose.controllers:
+        raise InvalidInput(
+            f"{controller!r} sends no newsletter",
+            errors=[FieldError(f"choose one of {', '.join(purpose.controllers)}", field="controller")],
+        )
+    return controller
+
+
+def newsletter_subscribe(
+    *,
+    email: str,
+    topics: Sequence[str] | None = None,
+    language: str = "en",
+    controller: str = "",
+    page: str = "",
+    ip: str | None = None,
+    user_agent: str | None = None,
+) -> None:
+    """Start a double opt-in: mail a confirmation link to the address. The answer never says whether the
+    address is known or already subscribed."""
+    controller = _check_purpose(controller)
+    if language not in LANGUAGES:
+        raise InvalidInput(
+            f"language must be one of {', '.join(LANGUAGES)}",
+            errors=[FieldError("unknown language", field="language")],
+        )
+    normalised = identifiers.normalise("email", email)
+    chosen = services._topics(topics)
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    with transaction.atomic():
+        pending = NewsletterPending.objects.create(
+            token_hash=_digest(token),
+            email_sealed=encrypt(normalised, context="newsletter-pending"),
+            lookup=identifiers.lookup_of_normalised("email", normalised),
+            controller=controller,
+            topics=chosen,
+            language=language,
+            page=(page or "")[:500],
+            request_hash=services.request_fingerprint(ip, user_agent),
+            created_at=now,
+            expires_at=now + CONFIRM_VALIDITY,
+        )
+        audit_log(
+            "newsletter.subscribe",
+            object_type="newsletter_pending",
+            object_id=pending.pk,
+            payload={"controller": controller, "topics": chosen, "language": language},
+        )
+        texts = _texts(language)
+        ctx = _context(language, chosen, confirm_url(token))
+        send_on_commit(
+            build_message(
+                to=[normalised],
+                subject=texts["confirm_subject"].format(**ctx),
+                text=texts["confirm_body"].format(**ctx),
+                language=language,
+            )
+        )
+
+
+def _find_or_create_subscriber(email: str, controller: str, language: str) -> Subject:
+    from tutela.subjects.rules import identifier_category
+    from tutela.subjects.services import NewItem, subject_create
+
+    lookup = identifiers.lookup_of_normalised("email", email)
+    sid = (
+        DataItem.objects.filter(lookup=lookup)
+        .exclude(status=DataItem.Status.ERASED)
+        .order_by("subject_id")
+        .values_list("subject_id", flat=True)
+        .first()
+    )
+    if sid is not None:
+        person = Subject.objects.filter(pk=sid, erased_at__isnull=True).first()
+        if person is not None:
+            return person
+    policy = active_policy()
+    purpose = policy.purposes[NEWSLETTER_PURPOSE]
+    kinds = [k for k in purpose.subject_types if policy.subject_types[k].relationship == "subscription"]
+    category = identifier_category(policy, "email") or "user.contact.email"
+    return subject_create(
+        language=language,
+        controller=controller or purpose.controllers[0],
+        subject_type=kinds[0] if kinds else purpose.subject_types[0],
+        source="direct",
+        source_detail="newsletter subscription (double opt-in)",
+        items=[
+            NewItem(category=category, value=email, purposes=[NEWSLETTER_PURPOSE], provided_by_subject=True)
+        ],
+    )
+
+
+def newsletter_confirm(*, token: str, ip: str | None = None, user_agent: str | None = None) -> dict[str, Any]:
+    """Confirm a subscription from its link: records consent with proof. A link works once, for 48 hours."""
+    with transaction.atomic():
+        pending = (
+            NewsletterPending.objects.select_for_update().filter(token_hash=_digest(token or "")).first()
+        )
+        if pending is None:
+            raise NotFound("this confirmation link is not valid")
+        if pending.used_at is not None:
+            raise Refused("this confirmation link was already used")
+        now = clock.now()
+        if now >= pending.expires_at:
+            raise Refused("this confirmation link has expired (48 hours): please subscribe again")
+        email = decrypt(pending.email_sealed, context="newsletter-pending")
+        person = _find_or_create_subscriber(email, pending.controller, pending.language)
+        confirm_print = services.request_fingerprint(ip, user_agent)
+        evidence = (
+            f"double opt-in: requested {pending.created_at:%Y-%m-%d %H:%M:%S} UTC"
+            f"{' on ' + pending.page if pending.page else ''}; confirmed {now:%Y-%m-%d %H:%M:%S} UTC through the "
+            f"link mailed to the address{'; confirmation request ' + confirm_print if confirm_print else ''}"
+        )
+        event = services.consent_give(
+            subject_id=person.pk,
+            purpose=NEWSLETTER_PURPOSE,
+            controller=pending.controller,
+            channel="email",
+            evidence=evidence,
+            page=pending.page,
+            request_hash=pending.request_hash,
+            topics=pending.topics,
+        )
+        pending.used_at = now
+        pending.email_sealed = ""
+        pending.save(update_fields=["used_at", "email_sealed"])
+        language = pending.language
+        texts = _texts(language)
+        ctx = _context(
+            language, pending.topics, unsubscribe_url(unsubscribe_token(person, pending.controller))
+        )
+        send_on_commit(
+            build_message(
+                to=[email],
+                subject=texts["welcome_subject"].format(**ctx),
+                text=texts["welcome_body"].format(**ctx),
+                headers=newsletter_headers(person.pk, pending.controller),
+                language=language,
+            )
+        )
+    return {"subscribed": True, "topics": list(event.topics), "language": language}
+
+
+def newsletter_unsubscribe(
+    *,
+    token: str | None = None,
+    identifier: str | None = None,
+    controller: str = "",
+    channel: str = "email",
+    ip: str | None = None,
+    user_agent: str | None = None,
+) -> dict[str, Any]:
+    """Stop the newsletter at once (idempotent). From a token the answer is the same whoever it names."""
+    if (token is None) == (identifier is None):
+        raise InvalidInput("give either a token or an identifier")
+    subject_id: int | None = None
+    loose: list[tuple[str, str]] = []
+    if token is not None:
+        parsed = parse_unsubscribe_token(token)
+        if parsed is None:
+            raise NotFound("this unsubscribe link is not valid")
+        public_hex, controller = parsed
+        subject_id = (
+            Subject.objects.filter(public_id=public_hex, erased_at__isnull=True)
+            .values_list("id", flat=True)
+            .first()
+        )
+    else:
+        controller = _check_purpose(controller)
+        subject_id, loose = selectors.resolve(identifier or "")
+    with transaction.atomic():
+        if subject_id is not None:
+            try:
+                services.consent_withdraw(
+                    subject_id=subject_id,
+                    purpose=NEWSLETTER_PURPOSE,
+                    controller=controller,
+                    channel=channel,
+                    evidence="one-click unsubscribe" if token is not None else "unsubscribe",
+                    ip=ip,
+                    user_agent=user_agent,
+                )
+            except Refused:  # nothing to withdraw: still make sure the address is suppressed
+                services.suppression_add(
+                    lookups=selectors.subject_lookups(subject_id),
+                    purpose=NEWSLETTER_PURPOSE,
+                    controller=controller,
+                    reason="unsubscribe",
+                    subject_id=subject_id,
+                )
+        elif loose:
+            services.suppression_add(
+                lookups=loose, purpose=NEWSLETTER_PURPOSE, controller=controller, reason="unsubscribe"
+            )
+    return {"unsubscribed": True}
+
+
+def newsletter_sign(*, email: str, controller: str = "") -> dict[str, Any]:
+    """Headers for a newsletter mail the group's own tool sends, after checking the person may get it."""
+    from tutela.consent.checks import purpose_check
+
+    controller = _check_purpose(controller)
+    subject_id, _ = selectors.resolve(email)
+    decision = purpose_check(identifier=email, purpose=NEWSLETTER_PURPOSE, controller=controller or None)
+    if not decision.allowed or subject_id is None:
+        return {"allowed": False, "reasons": decision.reasons, "headers": {}}
+    return {
+        "allowed": True,
+        "reasons": decision.reasons,
+        "headers": newsletter_headers(subject_id, controller),
+    }
+
+
+def newsletter_preferences_set(
+    *, subject_id: int, topics: Sequence[str], controller: str = "", channel: str = "portal"
+) -> dict[str, Any]:
+    """Change the topics of a running subscription (a new ledger event with the chosen topics)."""
+    controller = _check_purpose(controller)
+    current = selectors.current_consent(subject_id, NEWSLETTER_PURPOSE, controller or None)
+    if current is None or current["state"] != "given":
+        raise Refused("the person is not subscribed to the newsletter: subscribe first (double opt-in)")
+    event = services.consent_give(
+        subject_id=subject_id,
+        purpose=NEWSLETTER_PURPOSE,
+        controller=controller,
+        channel=channel,
+        evidence="topics changed",
+        topics=topics,
+    )
+    return {"topics": list(event.topics)}
+
+
+def newsletter_topics(language: str = "en") -> list[dict[str, str]]:
+    return [{"key": t.key, "name": t.name(language)} for t in NewsletterTopic.objects.filter(active=True)]
