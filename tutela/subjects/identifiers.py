@@ -55,14 +55,14 @@ def normalise_national_number(raw: str) -> str:
         try:
             return be_bis.validate(compact)
         except ValidationError:
-            raise _bad("national_number", nn_error.message or "invalid checksum or date") from None
+            raise _bad("national_number", getattr(nn_error, "message", "") or "invalid checksum or date") from None
 
 
 def normalise_iban(raw: str) -> str:
     try:
         return std_iban.validate(raw)
     except ValidationError as exc:
-        raise _bad("iban", exc.message or "invalid check digits") from None
+        raise _bad("iban", getattr(exc, "message", "") or "invalid check digits") from None
 
 
 def normalise_vat(raw: str) -> str:
@@ -71,7 +71,7 @@ def normalise_vat(raw: str) -> str:
             return "BE" + be_vat.validate(raw)
         return eu_vat.validate(raw)
     except ValidationError as exc:
-        raise _bad("vat", exc.message or "invalid VAT number") from None
+        raise _bad("vat", getattr(exc, "message", "") or "invalid VAT number") from None
 
 
 _NORMALISERS = {
