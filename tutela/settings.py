@@ -31,6 +31,18 @@ TUTELA_POLICY_FILE = Path(env_str("TUTELA_POLICY_FILE", str(PROJECT_DIR / "polic
 TUTELA_FILES_ROOT = Path(env_str("TUTELA_FILES_ROOT", str(TUTELA_HOME / "files")))
 # TUTELA_EXPORT_DIR: where generated packages and reports are written.
 TUTELA_EXPORT_DIR = Path(env_str("TUTELA_EXPORT_DIR", str(TUTELA_HOME / "exports")))
+# TUTELA_RETENTION_BATCH: items the retention sweep acts on per transaction.
+TUTELA_RETENTION_BATCH = env_int("TUTELA_RETENTION_BATCH", 5000, minimum=1)
+# TUTELA_RETENTION_SWEEP_AT: daily time (HH:MM, Brussels) of the scheduled retention sweep.
+_sweep_at = env_str("TUTELA_RETENTION_SWEEP_AT", "02:30")
+try:
+    TUTELA_RETENTION_SWEEP_AT = tuple(int(part) for part in _sweep_at.split(":", 1))
+    assert len(TUTELA_RETENTION_SWEEP_AT) == 2 and 0 <= TUTELA_RETENTION_SWEEP_AT[0] < 24
+    assert 0 <= TUTELA_RETENTION_SWEEP_AT[1] < 60
+except (ValueError, AssertionError):
+    raise SettingError(f"TUTELA_RETENTION_SWEEP_AT={_sweep_at!r}: expected HH:MM") from None
+# TUTELA_RETENTION_FILES_MAP: YAML file mapping directories under TUTELA_FILES_ROOT to retention rules.
+TUTELA_RETENTION_FILES_MAP = env_str("TUTELA_RETENTION_FILES_MAP", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

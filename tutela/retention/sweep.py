@@ -397,7 +397,7 @@ def retention_sweep(
     batch: int | None = None,
 ) -> SweepReport:
     """Apply the retention rules now (see the module's docstring). The dry run changes nothing."""
-    batch = batch or settings.TUTELA_RETENTION_BATCH
+    batch = settings.TUTELA_RETENTION_BATCH if batch is None else batch
     if batch < 1:
         raise InvalidInput("--batch must be at least 1", errors=[])
     policy = active_policy()
