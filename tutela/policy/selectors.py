@@ -46,3 +46,40 @@ def active_policy() -> Policy:
 def forget_cached_policy() -> None:
     with _lock:
         _cache.update({"id": None, "policy": None, "checked": 0.0})
+
+
+def versions() -> list[PolicyVersion]:
+    """Every stored version, newest first."""
+    return list(PolicyVersion.objects.order_by("-number"))
+
+
+def version_get(number: int | None = None) -> PolicyVersion:
+    """Version ``number``, or the active one when ``number`` is None."""
+    if number is None:
+        return active_version()
+    version = PolicyVersion.objects.filter(number=number).first()
+    if version is None:
+        raise NotFound(f"no policy version {number}; `tutela policy versions` lists them")
+    return version
+
+
+def version_policy(version: PolicyVersion) -> Policy:
+    """The parsed policy of a stored version (the active one comes from the cache)."""
+    if version.active:
+        return active_policy()
+    from tutela.policy.loader import parse_policy_text
+
+    return parse_policy_text(version.content, filename=f"policy version {version.number}").policy
+
+
+def version_diff(a: int, b: int) -> dict[str, object]:
+    """What changed from version ``a`` to version ``b``: a unified diff of the YAML and a semantic summary."""
+    from tutela.policy.diff import policy_diff
+
+    old, new = version_get(a), version_get(b)
+    return policy_diff(
+        old.content,
+        new.content,
+        old_name=f"v{old.number} ({old.label})",
+        new_name=f"v{new.number} ({new.label})",
+    ) | {"from": old.number, "to": new.number}

@@ -9,29 +9,29 @@ from django.db import transaction
 
 from tutela.core import clock
 from tutela.core.audit import audit_log, current_actor
-from tutela.core.errors import InvalidInput
-from tutela.policy.loader import parse_policy_text
+from tutela.policy.loader import issues_error, parse_policy_text, read_policy_path
 from tutela.policy.models import PolicyVersion
 from tutela.policy.selectors import forget_cached_policy
+from tutela.policy.signals import policy_activated
 
 
 def read_policy_file(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InvalidInput(f"{path}: no such file") from None
-    except OSError as exc:
-        raise InvalidInput(f"{path}: cannot read it ({exc.strerror})") from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    """The text of a policy file; ``InvalidInput`` naming the file when it is missing, binary or not UTF-8."""
+    text, issues = read_policy_path(path)
+    if text is None:
+        raise issues_error(issues, str(path))
+    return text
 
 
 def policy_load(
     *, text: str, source_name: str, substantial: bool = False, change_summary: str = ""
 ) -> PolicyVersion:
-    """Validate ``text`` and make it the active version. Loading the active content again changes nothing."""
+    """Validate ``text`` and make it the active version. Loading the active content again changes nothing.
+
+    An invalid policy is refused with ``InvalidInput`` listing every problem (file, line, path). The version
+    records who loaded it and when, its hash, label, effective date, whether it is substantial and a summary.
+    A substantial version sends :data:`tutela.policy.signals.policy_activated` once the transaction commits.
+    """
     parsed = parse_policy_text(text, filename=source_name)
     digest = hashlib.sha256(text.encode()).hexdigest()
     with transaction.atomic():
@@ -62,7 +62,13 @@ def policy_load(
                 "hash": digest,
                 "substantial": substantial,
                 "source": source_name,
+                "previous": current.number if current is not None else None,
+                "summary": change_summary[:500],
             },
         )
         transaction.on_commit(forget_cached_policy)
+        if substantial:
+            transaction.on_commit(
+                lambda: policy_activated.send(sender=PolicyVersion, version=version), robust=False
+            )
     return version
