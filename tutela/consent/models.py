@@ -139,6 +139,9 @@ class NewsletterPending(models.Model):
     topics = models.JSONField(default=list)
     language = models.CharField(max_length=2, default="en")
     page = models.CharField(max_length=500, blank=True)
+    source = models.CharField(
+        max_length=20, blank=True, help_text="where the request came from (portal, api …)"
+    )
     request_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()

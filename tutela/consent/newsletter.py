@@ -54,7 +54,8 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "welcome_subject": "You are subscribed to the {org} newsletter",
         "welcome_body": (
-            "Hello,\n\nYour subscription to the {org} newsletter is confirmed.\nTopics: {topics}\n\n"
+            "Hello,\n\nYour subscription to the {org} newsletter is confirmed.\nTopics: {topics}\n"
+            "Change your topics: {preferences}\n\n"
             "You can unsubscribe at any time, in one click, from any of our newsletters or here:\n{link}\n\n"
             "{org} - privacy: {dpo}\n"
         ),
@@ -69,7 +70,8 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "welcome_subject": "Vous êtes inscrit à la newsletter de {org}",
         "welcome_body": (
-            "Bonjour,\n\nVotre inscription à la newsletter de {org} est confirmée.\nThèmes : {topics}\n\n"
+            "Bonjour,\n\nVotre inscription à la newsletter de {org} est confirmée.\nThèmes : {topics}\n"
+            "Changer vos thèmes : {preferences}\n\n"
             "Vous pouvez vous désinscrire à tout moment, en un clic, depuis chacune de nos newsletters ou "
             "ici :\n{link}\n\n{org} - vie privée : {dpo}\n"
         ),
@@ -84,7 +86,8 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "welcome_subject": "U bent ingeschreven op de nieuwsbrief van {org}",
         "welcome_body": (
-            "Hallo,\n\nUw inschrijving op de nieuwsbrief van {org} is bevestigd.\nOnderwerpen: {topics}\n\n"
+            "Hallo,\n\nUw inschrijving op de nieuwsbrief van {org} is bevestigd.\nOnderwerpen: {topics}\n"
+            "Uw onderwerpen wijzigen: {preferences}\n\n"
             "U kunt zich op elk moment met één klik uitschrijven, vanuit elke nieuwsbrief of hier:\n{link}\n\n"
             "{org} - privacy: {dpo}\n"
         ),
@@ -97,11 +100,21 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def confirm_url(token: str) -> str:
-    return f"{settings.TUTELA_BASE_URL}/api/v1/consent/newsletter/confirm/{token}"
+def confirm_url(token: str, language: str = "en") -> str:
+    """The portal page that confirms (a GET shows a button, so link scanners cannot confirm)."""
+    return f"{settings.TUTELA_BASE_URL}/{language}/newsletter/confirm/{token}/"
+
+
+def preferences_url(token: str, language: str = "en") -> str:
+    return f"{settings.TUTELA_BASE_URL}/{language}/newsletter/preferences/{token}/"
+
+
+def unsubscribe_page_url(token: str, language: str = "en") -> str:
+    return f"{settings.TUTELA_BASE_URL}/{language}/newsletter/unsubscribe/{token}/"
 
 
 def unsubscribe_url(token: str) -> str:
+    """The RFC 8058 one-click address (an anonymous POST unsubscribes at once)."""
     return f"{settings.TUTELA_BASE_URL}/api/v1/consent/unsubscribe/{token}"
 
 
@@ -182,6 +195,7 @@ def newsletter_subscribe(
     language: str = "en",
     controller: str = "",
     page: str = "",
+    source: str = "",
     ip: str | None = None,
     user_agent: str | None = None,
 ) -> None:
@@ -206,6 +220,7 @@ def newsletter_subscribe(
             topics=chosen,
             language=language,
             page=(page or "")[:500],
+            source=(source or "")[:20],
             request_hash=services.request_fingerprint(ip, user_agent),
             created_at=now,
             expires_at=now + CONFIRM_VALIDITY,
@@ -217,7 +232,7 @@ def newsletter_subscribe(
             payload={"controller": controller, "topics": chosen, "language": language},
         )
         texts = _texts(language)
-        ctx = _context(language, chosen, confirm_url(token))
+        ctx = _context(language, chosen, confirm_url(token, language))
         send_on_commit(
             build_message(
                 to=[normalised],
@@ -278,6 +293,7 @@ def newsletter_confirm(*, token: str, ip: str | None = None, user_agent: str | N
         confirm_print = services.request_fingerprint(ip, user_agent)
         evidence = (
             f"double opt-in: requested {pending.created_at:%Y-%m-%d %H:%M:%S} UTC"
+            f"{' through the ' + pending.source if pending.source else ''}"
             f"{' on ' + pending.page if pending.page else ''}; confirmed {now:%Y-%m-%d %H:%M:%S} UTC through the "
             f"link mailed to the address{'; confirmation request ' + confirm_print if confirm_print else ''}"
         )
@@ -381,10 +397,42 @@ def newsletter_sign(*, email: str, controller: str = "") -> dict[str, Any]:
     }
 
 
+def _subject_of_token(token: str) -> tuple[int, str]:
+    parsed = parse_unsubscribe_token(token)
+    subject_id = None
+    if parsed is not None:
+        subject_id = (
+            Subject.objects.filter(public_id=parsed[0], erased_at__isnull=True)
+            .values_list("id", flat=True)
+            .first()
+        )
+    if parsed is None or subject_id is None:
+        raise NotFound("this link is not valid")
+    return subject_id, parsed[1]
+
+
+def newsletter_preferences(*, token: str) -> list[str]:
+    """The topics of the subscription a preferences link designates (empty: every topic)."""
+    subject_id, controller = _subject_of_token(token)
+    current = selectors.current_consent(subject_id, NEWSLETTER_PURPOSE, controller or None)
+    if current is None or current["state"] != "given":
+        raise NotFound("this subscription has ended")
+    return list(current["topics"])
+
+
 def newsletter_preferences_set(
-    *, subject_id: int, topics: Sequence[str], controller: str = "", channel: str = "portal"
+    *,
+    topics: Sequence[str],
+    token: str | None = None,
+    subject_id: int | None = None,
+    controller: str = "",
+    channel: str = "portal",
 ) -> dict[str, Any]:
     """Change the topics of a running subscription (a new ledger event with the chosen topics)."""
+    if token is not None:
+        subject_id, controller = _subject_of_token(token)
+    if subject_id is None:
+        raise InvalidInput("give a token or a subject id")
     controller = _check_purpose(controller)
     current = selectors.current_consent(subject_id, NEWSLETTER_PURPOSE, controller or None)
     if current is None or current["state"] != "given":
@@ -400,5 +448,10 @@ def newsletter_preferences_set(
     return {"topics": list(event.topics)}
 
 
-def newsletter_topics(language: str = "en") -> list[dict[str, str]]:
-    return [{"key": t.key, "name": t.name(language)} for t in NewsletterTopic.objects.filter(active=True)]
+def newsletter_topics(language: str | None = None) -> list[tuple[str, str]]:
+    """(key, name) of the topics on offer, named in ``language`` (default: the active language)."""
+    if language is None:
+        from django.utils import translation
+
+        language = (translation.get_language() or "en")[:2]
+    return [(t.key, t.name(language)) for t in NewsletterTopic.objects.filter(active=True)]

@@ -48,6 +48,7 @@ class ScrubResult:
     reasons: Counter[str] = field(default_factory=Counter)
     column: str = ""
     header: bool = False
+    delimiter: str = ","
 
     def as_dict(self) -> dict[str, Any]:
         return {"kept": self.kept, "removed": self.removed, "reasons": dict(sorted(self.reasons.items()))}
@@ -197,7 +198,7 @@ def scrub_stream(
     delimiter = _dialect(sample)
     reader = csv.reader(_rejoin(sample, source), delimiter=delimiter)
     writer = csv.writer(sink, delimiter=delimiter, lineterminator="\n") if sink is not None else None
-    result = ScrubResult()
+    result = ScrubResult(delimiter=delimiter)
     try:
         first = next(reader)
     except StopIteration:

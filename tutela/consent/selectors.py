@@ -316,3 +316,17 @@ def resolve(identifier: str) -> tuple[int | None, list[tuple[str, str]]]:
             lookups.append(("phone", identifiers.lookup_for("phone", raw)))
     person = resolve_identifier(raw)
     return (person.pk if person is not None else None), lookups
+
+
+def newsletter_topics(language: str | None = None) -> list[tuple[str, str]]:
+    """(key, name) of the newsletter topics on offer (see ``tutela.consent.newsletter``)."""
+    from tutela.consent.newsletter import newsletter_topics as topics
+
+    return topics(language)
+
+
+def newsletter_preferences(*, token: str) -> list[str]:
+    """The topics chosen in the subscription a preferences link designates."""
+    from tutela.consent.newsletter import newsletter_preferences as prefs
+
+    return prefs(token=token)

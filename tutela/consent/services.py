@@ -533,3 +533,22 @@ def on_subject_merged(sender: Any, *, keep_id: int, duplicate_id: int, **kwargs:
     """Consents and objections follow a person merged into another record."""
     ConsentEvent.objects.filter(subject_id=duplicate_id).update(subject_id=keep_id)
     Objection.objects.filter(subject_id=duplicate_id).update(subject_id=keep_id)
+
+
+#: the newsletter's use cases live in ``tutela.consent.newsletter``; they are reachable here too
+_NEWSLETTER_NAMES = (
+    "newsletter_subscribe",
+    "newsletter_confirm",
+    "newsletter_unsubscribe",
+    "newsletter_preferences_set",
+    "newsletter_headers",
+    "newsletter_sign",
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _NEWSLETTER_NAMES:
+        from tutela.consent import newsletter
+
+        return getattr(newsletter, name)
+    raise AttributeError(name)
