@@ -1,0 +1,153 @@
+"""Erasure of one person (Art. 17): atomic, idempotent, resumable (a crash rolls everything back).
+
+What is erased is deleted; what the law makes us keep is narrowed to the keeping purposes and archived. A
+minimal tombstone remains (request, date, categories erased — no value), audit payloads about the person are
+redacted (the chain still verifies), and suppression hashes are kept for direct marketing so the person is
+not contacted again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from tutela.core import clock
+from tutela.core.audit import audit_log, audit_redact_subject
+from tutela.rights import register
+from tutela.rights.decisions import ItemDecision, ItemFacts, erasure_decisions
+from tutela.rights.models import RightsRequest, Tombstone
+from tutela.subjects.models import DataItem, Interaction, Relationship, Subject
+
+
+@dataclass
+class ErasureResult:
+    erased: list[str] = field(default_factory=list)  # categories
+    kept: list[dict[str, Any]] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    complete: bool = False
+    already: bool = False
+
+
+def plan(subject_id: int, *, today: Any = None) -> list[ItemDecision]:
+    from tutela.policy.selectors import active_policy
+
+    policy = active_policy()
+    items = DataItem.objects.filter(subject_id=subject_id).exclude(status="erased")
+    facts = [
+        ItemFacts(
+            i.pk,
+            i.controller,
+            i.category,
+            tuple(i.purposes or ()),
+            clock.as_aware(i.collected_at).astimezone(clock.BRUSSELS).date(),
+        )
+        for i in items
+    ]
+    return erasure_decisions(
+        policy,
+        facts,
+        relationships=Relationship.objects.filter(subject_id=subject_id),
+        holds=register.holds_of(subject_id),
+        today=today or clock.today(),
+    )
+
+
+def _marketing_purposes(subject_id: int) -> list[str]:
+    from tutela.policy.selectors import active_policy
+
+    policy = active_policy()
+    used: set[str] = set()
+    for purposes in DataItem.objects.filter(subject_id=subject_id).values_list("purposes", flat=True):
+        used.update(purposes or ())
+    return sorted(k for k in used if k in policy.purposes and policy.purposes[k].direct_marketing)
+
+
+def suppress(subject_id: int, purposes: list[str], *, reason: str) -> int:
+    """Keep keyed hashes of the person's e-mail addresses and phone numbers for these purposes."""
+    if not purposes:
+        return 0
+    from tutela.consent.selectors import subject_lookups
+    from tutela.consent.services import suppression_add
+
+    lookups = subject_lookups(subject_id)
+    return sum(
+        suppression_add(purpose=p, reason=reason, lookups=lookups, subject_id=subject_id) for p in purposes
+    )
+
+
+def erase_subject(req: RightsRequest) -> ErasureResult:
+    """Carry out an erasure request for its subject (inside the caller's transaction, or its own)."""
+    result = ErasureResult()
+    subject_id = req.subject_id
+    if subject_id is None:
+        return result
+    with transaction.atomic():
+        subject = Subject.objects.select_for_update().get(pk=subject_id)
+        if subject.erased_at is not None:
+            result.already = True
+            result.complete = True
+            return result
+        decisions = plan(subject_id)
+        erase_ids = [d.item_id for d in decisions if d.action == "erase"]
+        keep = [d for d in decisions if d.action == "keep"]
+        result.erased = sorted({d.category for d in decisions if d.action == "erase"})
+        marketing = _marketing_purposes(subject_id)
+        suppressed = suppress(subject_id, marketing, reason="objection") if marketing else 0
+        now = clock.now()
+        for d in keep:
+            DataItem.objects.filter(pk=d.item_id).update(
+                purposes=list(d.keep_for), status=DataItem.Status.ARCHIVED, updated_at=now
+            )
+            result.kept.append(
+                {
+                    "item": d.item_id,
+                    "category": d.category,
+                    "controller": d.controller,
+                    "ground": d.ground,
+                    "until": d.until.isoformat() if d.until else None,
+                    "reason": d.reason,
+                }
+            )
+        result.reasons = [f"{k['category']}: {k['reason']}" for k in result.kept]
+        DataItem.objects.filter(pk__in=erase_ids).delete()
+        result.complete = not keep
+        if result.complete:
+            Interaction.objects.filter(subject_id=subject_id).delete()
+            Relationship.objects.filter(subject_id=subject_id).delete()
+            _erase_elsewhere(subject_id)
+            Subject.objects.filter(pk=subject_id).update(
+                erased_at=now, updated_at=now, version=subject.version + 1
+            )
+        Tombstone.objects.create(
+            request=req,
+            subject_ref=subject_id,
+            erased_at=now,
+            categories=result.erased,
+            kept=[{k: v for k, v in item.items() if k != "item"} for item in result.kept],
+        )
+        if result.complete:
+            audit_redact_subject(subject_id)
+        audit_log(
+            "subject.erase",
+            object_type="subject",
+            object_id=subject_id,
+            subject_id=subject_id if not result.complete else None,
+            payload={
+                "request": req.pk,
+                "categories": result.erased,
+                "items_erased": len(erase_ids),
+                "items_kept": len(keep),
+                "suppression_entries": suppressed,
+            },
+        )
+    return result
+
+
+def _erase_elsewhere(subject_id: int) -> None:
+    """Ask the other apps to erase what they hold about the person (consent ledger …), when they can."""
+    for module in ("tutela.consent.services", "tutela.recipients.services", "tutela.retention.services"):
+        fn = register._optional(module, "subject_erase_records")
+        if fn is not None:
+            fn(subject_id=subject_id)

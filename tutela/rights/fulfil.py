@@ -1,0 +1,410 @@
+"""Deciding and carrying out a request — once: the row is locked and its version checked, so two staff acting
+at the same time cannot fulfil it twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from tutela.accounts.principal import Principal
+from tutela.core import clock, crypto
+from tutela.core.audit import audit_log
+from tutela.core.errors import Conflict, FieldError, InvalidInput, PermissionDenied, Refused
+from tutela.rights import register, states
+from tutela.rights.decisions import objection_decision
+from tutela.rights.models import RightsRequest
+from tutela.rights.services import _move, _save, locked
+from tutela.subjects.models import DataItem
+
+
+class Unmet(Refused):
+    """The request cannot proceed yet; ``errors`` lists the conditions not met."""
+
+
+@dataclass
+class Fulfilment:
+    id: int
+    status: str
+    outcome: str
+    reasons: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "status": self.status, "outcome": self.outcome, "reasons": self.reasons}
+
+
+def _policy() -> Any:
+    from tutela.policy.selectors import active_policy
+
+    return active_policy()
+
+
+def exports_dir() -> Path:
+    path = Path(settings.TUTELA_HOME) / "exports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def conditions(req: RightsRequest) -> list[str]:
+    """What still stands in the way of carrying out the request (empty: it may proceed)."""
+    policy = _policy()
+    unmet: list[str] = []
+    if req.status == states.ON_HOLD:
+        unmet.append("the request is paused (waiting for information from the person)")
+    elif req.identity_verified_at is None:
+        unmet.append("the person's identity is not verified")
+    right = policy.rights.get(req.type)
+    signed_needed = right.dated_and_signed if right else req.type in ("objection", "restriction")
+    if signed_needed and (req.signed_on is None or not req.signature_ref):
+        unmet.append(f"a {req.type} must be dated and signed: record it with `tutela rights sign`")
+    if req.type == "objection":
+        if not req.purpose:
+            unmet.append("an objection must name the purpose it is about")
+        elif req.purpose in policy.purposes:
+            d = objection_decision(
+                policy,
+                req.purpose,
+                person_reasons=str(req.details.get("reasons", "")),
+                dpo=req.decision.get("dpo"),
+            )
+            if d.outcome in ("needs_reasons", "needs_decision"):
+                unmet.extend(d.reasons)
+    if req.type == "rectification" and not req.details.get("changes"):
+        unmet.append("a rectification needs the new values (changes)")
+    return unmet
+
+
+def request_decide(
+    *, request_id: int, grant: bool, balancing: str, principal: Principal, expected_version: int | None = None
+) -> RightsRequest:
+    """The DPO's decision on an objection to legitimate-interest processing, with the balancing recorded."""
+    if not principal.can_decide:
+        raise PermissionDenied("only the DPO or a privacy officer decides objections")
+    if not (balancing or "").strip():
+        raise InvalidInput(
+            "record the balancing of interests", errors=[FieldError("required", field="balancing")]
+        )
+    with transaction.atomic():
+        req = locked(request_id, expected_version)
+        if req.type != "objection":
+            raise InvalidInput(
+                f"request {request_id} is a {req.type}: only objections are decided by the DPO"
+            )
+        if req.is_closed:
+            raise Conflict(f"request {request_id} is {req.status}")
+        req.decision = {
+            **req.decision,
+            "dpo": {
+                "grant": grant,
+                "balancing": balancing.strip(),
+                "by": principal.actor,
+                "at": clock.now().isoformat(),
+            },
+        }
+        audit_log(
+            "request.decide",
+            object_type="request",
+            object_id=req.pk,
+            subject_id=req.subject_id,
+            payload={"grant": grant},
+        )
+        _save(req)
+    return req
+
+
+def request_fulfil(
+    *, request_id: int, expected_version: int | None = None, principal: Principal | None = None
+) -> Fulfilment:
+    """Carry out a request whose conditions are met; raises :class:`Unmet` listing those that are not."""
+    if principal is not None and not principal.can_write:
+        raise PermissionDenied(f"role {principal.role!r} is read-only")
+    with transaction.atomic():
+        req = locked(request_id, expected_version)
+        if req.is_closed:
+            raise Conflict(f"request {request_id} is already {req.status}")
+        unmet = conditions(req)
+        if unmet:
+            raise Unmet(
+                f"request {request_id} cannot be fulfilled yet",
+                errors=[FieldError(u, field="condition") for u in unmet],
+            )
+        if req.subject_id is None:
+            result = Fulfilment(req.pk, states.ANSWERED, "no_data", ["We hold no personal data about you."])
+        else:
+            handler = HANDLERS[req.type]
+            result = handler(req)
+        target = states.REFUSED if result.outcome == "refused" else states.ANSWERED
+        req.outcome = result.outcome
+        req.reasons = result.reasons
+        req.answered_at = clock.now()
+        _move(req, target, "request.fulfil", {"outcome": result.outcome, "reasons": len(result.reasons)})
+        result.status = target
+        from tutela.rights import letters
+
+        recipients = [n["recipient"] for n in result.extra.get("notices", [])]
+        letters.send(
+            req,
+            "refusal" if target == states.REFUSED or result.outcome == "partial" else "answer",
+            reasons=result.reasons,
+            recipients=recipients,
+            partial=result.outcome == "partial",
+        )
+        if req.type == "erasure" and result.extra.get("complete"):
+            # nothing of the person stays: the letter is already built; forget where to write
+            req.identifier_sealed = ""
+            req.reply_to_sealed = ""
+        _save(req)
+    return result
+
+
+def _identifiers(req: RightsRequest) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if req.subject_id is None:
+        return out
+    email = register.email_of(req.subject_id)
+    if email:
+        out["email"] = email
+    return out
+
+
+def _notices(req: RightsRequest, categories: list[str]) -> list[dict[str, Any]]:
+    from tutela.rights.propagation import notices_plan
+
+    return [
+        {"recipient": n.recipient, "channel": n.channel, "status": n.status}
+        for n in notices_plan(req, categories=categories, identifiers=_identifiers(req))
+    ]
+
+
+def _access(req: RightsRequest) -> Fulfilment:
+    from tutela.rights.access import write_package
+
+    path, count = write_package(
+        req.subject_id, exports_dir() / f"request-{req.pk}-access.zip", language=req.language
+    )  # type: ignore[arg-type]
+    req.details = {**req.details, "package": str(path), "items": count}
+    return Fulfilment(
+        req.pk,
+        "",
+        "granted",
+        [f"A copy of your data ({count} items) and the information of Article 15 GDPR are in the package."],
+        {"package": str(path)},
+    )
+
+
+def _erasure(req: RightsRequest) -> Fulfilment:
+    from tutela.rights.erasure import erase_subject, plan
+
+    categories = sorted({d.category for d in plan(req.subject_id) if d.action == "erase"})  # type: ignore[arg-type]
+    notices = _notices(req, categories)
+    res = erase_subject(req)
+    req.decision = {**req.decision, "items": {"erased": res.erased, "kept": res.kept}}
+    if res.already:
+        return Fulfilment(req.pk, "", "granted", ["Your data had already been erased."], {"complete": True})
+    reasons = [f"Erased: {', '.join(res.erased)}."] if res.erased else []
+    reasons += [f"Kept — {r}" for r in res.reasons]
+    if not res.erased and res.kept:
+        outcome = "refused"
+    elif res.kept:
+        outcome = "partial"
+    else:
+        outcome = "granted"
+    return Fulfilment(req.pk, "", outcome, reasons, {"notices": notices, "complete": res.complete})
+
+
+def _drop_purpose(subject_id: int, purpose: str, controller: str) -> int:
+    count = 0
+    items = DataItem.objects.filter(subject_id=subject_id).exclude(status="erased")
+    if controller:
+        items = items.filter(controller=controller)
+    now = clock.now()
+    for item in items:
+        if purpose in (item.purposes or []):
+            item.purposes = [p for p in item.purposes if p != purpose]
+            item.updated_at = now
+            item.save(update_fields=["purposes", "updated_at"])
+            count += 1
+    return count
+
+
+def _objection(req: RightsRequest) -> Fulfilment:
+    policy = _policy()
+    d = objection_decision(
+        policy, req.purpose, person_reasons=str(req.details.get("reasons", "")), dpo=req.decision.get("dpo")
+    )
+    req.decision = {
+        **req.decision,
+        "objection": {"purpose": req.purpose, "rule": d.rule, "outcome": d.outcome},
+    }
+    if d.outcome != "granted":
+        return Fulfilment(req.pk, "", "refused", d.reasons)
+    from tutela.consent.models import Objection
+    from tutela.consent.services import objection_decide, objection_register
+
+    obj = objection_register(
+        subject_id=req.subject_id,  # type: ignore[arg-type]
+        purpose=req.purpose,
+        controller=req.controller or None,
+        reasons=None if d.rule == "absolute" else str(req.details.get("reasons", "")),
+        request_ref=f"R-{req.pk}",
+    )
+    if obj.status == Objection.Status.PENDING and req.decision.get("dpo"):
+        objection_decide(objection_id=obj.pk, uphold=True, balancing=req.decision["dpo"]["balancing"])
+    changed = _drop_purpose(req.subject_id, req.purpose, req.controller)  # type: ignore[arg-type]
+    audit_log(
+        "request.objection_applied",
+        object_type="request",
+        object_id=req.pk,
+        subject_id=req.subject_id,
+        payload={"purpose": req.purpose, "items": changed},
+    )
+    return Fulfilment(req.pk, "", "granted", d.reasons)
+
+
+def _restriction(req: RightsRequest) -> Fulfilment:
+    items = DataItem.objects.filter(subject_id=req.subject_id, status=DataItem.Status.ACTIVE)
+    if req.controller:
+        items = items.filter(controller=req.controller)
+    ids = [i.pk for i in items if not req.purpose or req.purpose in (i.purposes or [])]
+    categories = sorted(set(DataItem.objects.filter(pk__in=ids).values_list("category", flat=True)))
+    DataItem.objects.filter(pk__in=ids).update(status=DataItem.Status.RESTRICTED, updated_at=clock.now())
+    audit_log(
+        "item.restrict",
+        object_type="subject",
+        object_id=req.subject_id or "",
+        subject_id=req.subject_id,
+        payload={"request": req.pk, "items": len(ids), "categories": categories},
+    )
+    notices = _notices(req, categories)
+    req.decision = {**req.decision, "items": {"restricted": ids}}
+    return Fulfilment(
+        req.pk,
+        "",
+        "granted",
+        [
+            f"The processing of {len(ids)} items ({', '.join(categories) or 'none'}) is restricted: we only store them."
+        ],
+        {"notices": notices},
+    )
+
+
+def _withdrawal(req: RightsRequest) -> Fulfilment:
+    from tutela.consent.services import consent_withdraw
+
+    policy = _policy()
+    purposes = (
+        [req.purpose]
+        if req.purpose
+        else [k for k, p in policy.purposes.items() if p.legal_basis == "consent"]
+    )
+    done, reasons = [], []
+    for key in purposes:
+        try:
+            consent_withdraw(
+                subject_id=req.subject_id,  # type: ignore[arg-type]
+                purpose=key,
+                controller=req.controller,
+                channel="staff"
+                if req.channel in ("staff", "post")
+                else "email"
+                if req.channel == "email"
+                else "web",
+                evidence=f"request R-{req.pk}",
+            )
+            done.append(key)
+        except Refused as exc:
+            if req.purpose:
+                reasons.append(exc.message)
+        except InvalidInput as exc:
+            reasons.append(exc.message)
+    if not done:
+        return Fulfilment(req.pk, "", "refused", reasons or ["There was no consent to withdraw."])
+    names = ", ".join(policy.purposes[k].name for k in done)
+    return Fulfilment(req.pk, "", "granted", [f"Your consent is withdrawn for: {names}."] + reasons)
+
+
+def _rectification(req: RightsRequest) -> Fulfilment:
+    from tutela.subjects.services import item_rectify
+
+    changes = req.details.get("changes") or []
+    reasons: list[str] = []
+    categories: list[str] = []
+    errors: list[FieldError] = []
+    for n, change in enumerate(changes):
+        category = change.get("category", "")
+        value = str(change.get("value", ""))
+        qs = DataItem.objects.filter(subject_id=req.subject_id, status__in=("active", "restricted"))
+        if change.get("item"):
+            qs = qs.filter(pk=int(change["item"]))
+        else:
+            qs = qs.filter(category=category)
+        if req.controller:
+            qs = qs.filter(controller=req.controller)
+        items = list(qs)
+        if not items:
+            errors.append(FieldError(f"no {category or 'such'} item to rectify", field=f"changes.{n}"))
+            continue
+        for item in items:
+            item_rectify(
+                item_id=item.pk,
+                value=value,
+                source="direct",
+                source_detail=f"rectification request R-{req.pk}",
+                reason=f"request R-{req.pk}",
+            )
+            categories.append(item.category)
+        reasons.append(f"{items[0].category}: corrected ({len(items)} item(s)).")
+    if errors and not reasons:
+        raise Unmet(f"request {req.pk}: nothing to rectify", errors=errors)
+    notices = _notices(req, sorted(set(categories)))
+    return Fulfilment(
+        req.pk,
+        "",
+        "granted" if not errors else "partial",
+        reasons + [e.message for e in errors],
+        {"notices": notices},
+    )
+
+
+def _portability(req: RightsRequest) -> Fulfilment:
+    from tutela.rights.portability import portable_data, portable_zip, transmit
+
+    data = portable_data(req.subject_id)  # type: ignore[arg-type]
+    path = exports_dir() / f"request-{req.pk}-portability.zip"
+    path.write_bytes(portable_zip(data))
+    req.details = {**req.details, "package": str(path), "items": len(data["items"])}
+    reasons = [
+        f"{len(data['items'])} items you provided to us, processed on your consent or a contract, in JSON and CSV."
+    ]
+    extra: dict[str, Any] = {"package": str(path)}
+    url = req.details.get("transmit_to")
+    if url:
+        token_sealed = req.details.get("transmit_token_sealed", "")
+        token = crypto.decrypt(token_sealed, context="request.transmit") if token_sealed else ""
+        receipt = transmit(req, data, url=url, token=token)
+        extra["receipt"] = receipt.pk
+        if receipt.delivered:
+            reasons.append(f"Sent directly to the controller you named (HTTP {receipt.status_code}).")
+        else:
+            reasons.append(
+                f"Direct transmission to the controller you named failed after {receipt.attempts} attempts; "
+                "the data are available for you to download."
+            )
+    return Fulfilment(req.pk, "", "granted", reasons, extra)
+
+
+HANDLERS = {
+    "access": _access,
+    "erasure": _erasure,
+    "objection": _objection,
+    "restriction": _restriction,
+    "withdrawal": _withdrawal,
+    "rectification": _rectification,
+    "portability": _portability,
+}
+
+__all__ = ["Fulfilment", "Unmet", "conditions", "request_decide", "request_fulfil"]
