@@ -83,3 +83,10 @@ def version_diff(a: int, b: int) -> dict[str, object]:
         old_name=f"v{old.number} ({old.label})",
         new_name=f"v{new.number} ({new.label})",
     ) | {"from": old.number, "to": new.number}
+
+
+def notice_render(policy: Policy, fmt: str = "html", lang: str = "en", *, standalone: bool = False) -> str:
+    """The privacy notice of ``policy`` in ``fmt`` (md, html) and ``lang`` (en, fr, nl); see tutela.policy.notice."""
+    from tutela.policy.notice import notice_render as render
+
+    return render(policy, fmt, lang, standalone=standalone)
