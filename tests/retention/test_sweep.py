@@ -175,14 +175,14 @@ def test_accounting_data_are_archived_and_statistics_anonymised(
     rule = policy_data["retention"][policy_data["purposes"]["accounting"]["retention"]]
     assert (rule["action"], rule["period"], rule["from_next_january"]) == ("archive", "P10Y", True)
     # contract ended 31 Dec 2014: books of 2014 count from 1 Jan 2015, ten years → due 1 Jan 2025
-    gone_member, gone_items = person_with(
+    gone_member, _ = person_with(
         kind="member",
         purposes=["member-management", "accounting"],
         collected_on=D(2010, 1, 1),
         ended_on=D(2014, 12, 31),
     )
     # ended 30 June 2016: member period ends 30 June 2026, but the books of 2016 run to 1 Jan 2027
-    kept_member, kept_items = person_with(
+    kept_member, _ = person_with(
         kind="member",
         purposes=["member-management", "accounting"],
         collected_on=D(2010, 1, 1),
@@ -190,7 +190,7 @@ def test_accounting_data_are_archived_and_statistics_anonymised(
     )
     stats_rule = policy_data["retention"][policy_data["purposes"]["service-improvement"]["retention"]]
     assert (stats_rule["action"], stats_rule["period"]) == ("anonymise", "P2Y")
-    surveyed, survey_items = person_with(
+    _, survey_items = person_with(
         kind="member", purposes=["service-improvement"], collected_on=D(2024, 3, 1), items=1
     )
     result = retention_sweep().as_dict()
@@ -205,7 +205,7 @@ def test_accounting_data_are_archived_and_statistics_anonymised(
 
 @pytest.mark.django_db
 def test_newsletter_goes_on_unsubscription_unless_another_purpose_keeps_it(policy: Any, frozen: Any) -> None:
-    left, left_items = person_with(
+    left, _ = person_with(
         kind="newsletter-subscriber",
         purposes=["newsletter"],
         collected_on=D(2022, 1, 1),

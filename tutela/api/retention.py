@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from tutela.api.auth import principal
 from tutela.core.errors import PermissionDenied
@@ -91,7 +92,7 @@ def holds(request: HttpRequest, all: bool = False) -> dict[str, Any]:
 
 
 @router.post("/holds", response={201: dict[str, Any]})
-def hold_place(request: HttpRequest, payload: HoldIn) -> tuple[int, dict[str, Any]]:
+def hold_place(request: HttpRequest, payload: HoldIn) -> Status[dict[str, Any]]:
     from tutela.retention.selectors import hold_as_dict
     from tutela.retention.services import legal_hold_place
 
@@ -105,7 +106,7 @@ def hold_place(request: HttpRequest, payload: HoldIn) -> tuple[int, dict[str, An
         window_start=payload.window_start,
         window_end=payload.window_end,
     )
-    return 201, hold_as_dict(hold)
+    return Status(201, hold_as_dict(hold))
 
 
 @router.post("/holds/{hold_id}/release")
