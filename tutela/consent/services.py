@@ -76,7 +76,12 @@ def _scope(policy: Policy, purpose: Purpose, controller: str, principal: Princip
     return controller
 
 
+#: other words front ends use for a channel
+CHANNEL_ALIASES = {"web": "portal", "post": "paper", "letter": "paper", "mail": "email"}
+
+
 def _channel(channel: str) -> str:
+    channel = CHANNEL_ALIASES.get(channel, channel)
     if channel not in Channel.values:
         raise InvalidInput(
             f"unknown channel {channel!r}",
@@ -527,6 +532,22 @@ def suppression_add(
             payload={"purpose": purpose, "controller": controller, "reason": reason, "entries": len(new)},
         )
     return len(new)
+
+
+def subject_erase_records(*, subject_id: int) -> dict[str, int]:
+    """Erasure of a person: their consent events and objections go; the suppression list (keyed hashes with
+    no link to the person) stays, so prospecting and newsletters stay blocked if they are collected again."""
+    with transaction.atomic():
+        consents, _ = ConsentEvent.objects.filter(subject_id=subject_id).delete()
+        objections, _ = Objection.objects.filter(subject_id=subject_id).delete()
+        audit_log(
+            "consent.erase",
+            object_type="subject",
+            object_id=subject_id,
+            subject_id=subject_id,
+            payload={"consent_events": consents, "objections": objections},
+        )
+    return {"consent_events": consents, "objections": objections}
 
 
 def on_subject_merged(sender: Any, *, keep_id: int, duplicate_id: int, **kwargs: Any) -> None:
