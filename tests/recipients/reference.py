@@ -35,7 +35,9 @@ def entry(ref: dict[str, Any], country: str) -> dict[str, Any] | None:
 def _until_on(e: dict[str, Any], on: dt.date) -> dt.date | None:
     """The end of the window covering ``on``, read from the entry's valid_until and its history notes."""
     ends = sorted(
-        dt.date.fromisoformat(m) for h in e.get("history", []) for m in re.findall(r"(?:until|expired) (\d{4}-\d\d-\d\d)", h)
+        dt.date.fromisoformat(m)
+        for h in e.get("history", [])
+        for m in re.findall(r"(?:until|expired) (\d{4}-\d\d-\d\d)", h)
     )
     final = e.get("valid_until")
     candidates = [*ends, final] if final else ends

@@ -38,7 +38,9 @@ def test_update_stores_a_version_and_changes_answers() -> None:
 @pytest.mark.django_db
 def test_invalid_update_changes_nothing() -> None:
     with pytest.raises(InvalidInput) as err:
-        transfer_rules_update(text="label: x\neea: {eu: [BE], efta: []}\nadequacy: 3\n", source_name="bad.yaml")
+        transfer_rules_update(
+            text="label: x\neea: {eu: [BE], efta: []}\nadequacy: 3\n", source_name="bad.yaml"
+        )
     assert all(e.file == "bad.yaml" for e in err.value.errors)
     assert any(e.line == 3 for e in err.value.errors)
     assert not TransferRuleSet.objects.exists()

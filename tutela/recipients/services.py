@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+from typing import Any
 
 from django.db import transaction
 
 from tutela.core import clock
 from tutela.core.audit import audit_log, current_actor
-from tutela.recipients.models import TransferRuleSet
+from tutela.core.errors import FieldError, InvalidInput, NotFound
+from tutela.policy.selectors import active_policy
+from tutela.recipients.models import ClientController, Recipient, Safeguard, TransferRuleSet
 from tutela.recipients.rules import parse_rules
+from tutela.recipients.selectors import active_transfer_rules
+from tutela.recipients.validation import check_email, check_key, check_recipient_fields
 
 
 def transfer_rules_update(*, text: str, source_name: str) -> tuple[TransferRuleSet, bool]:
@@ -45,3 +51,210 @@ def transfer_rules_update(*, text: str, source_name: str) -> tuple[TransferRuleS
             },
         )
     return version, True
+
+
+# ---------------------------------------------------------------- the register of recipients
+
+_RECIPIENT_FIELDS = (
+    "name",
+    "recipient_type",
+    "role",
+    "country",
+    "scheme",
+    "group_controller",
+    "contact_email",
+    "webhook_url",
+    "contract_ref",
+    "contract_expires_on",
+    "categories",
+    "purposes",
+    "notes",
+    "active",
+)
+
+
+def _recipient_payload(r: Recipient) -> dict[str, Any]:
+    return {
+        "key": r.key,
+        "type": r.recipient_type,
+        "role": r.role,
+        "country": r.country,
+        "scheme": r.scheme,
+        "group_controller": r.group_controller,
+        "contract_ref": r.contract_ref,
+        "contract_expires_on": r.contract_expires_on.isoformat() if r.contract_expires_on else None,
+        "categories": r.categories,
+        "purposes": r.purposes,
+    }
+
+
+def recipient_create(
+    *,
+    key: str,
+    name: str,
+    recipient_type: str,
+    country: str,
+    role: str | None = None,
+    scheme: str = "",
+    group_controller: str = "",
+    contact_email: str = "",
+    webhook_url: str = "",
+    contract_ref: str = "",
+    contract_expires_on: dt.date | None = None,
+    categories: list[str] | None = None,
+    purposes: list[str] | None = None,
+    notes: str = "",
+) -> Recipient:
+    """Add a recipient to the register. Role, categories and purposes default to its policy type's."""
+    policy = active_policy()
+    rtype = policy.recipients.get(recipient_type)
+    data: dict[str, Any] = {
+        "name": name,
+        "recipient_type": recipient_type,
+        "role": role or (rtype.role if rtype else ""),
+        "country": country,
+        "scheme": scheme or "",
+        "group_controller": group_controller or "",
+        "contact_email": contact_email or "",
+        "webhook_url": webhook_url or "",
+        "contract_ref": contract_ref or "",
+        "contract_expires_on": contract_expires_on,
+        "categories": list(categories) if categories else list(rtype.categories if rtype else []),
+        "purposes": list(purposes) if purposes else list(rtype.purposes if rtype else []),
+        "notes": notes,
+    }
+    errors = check_key(key) + check_recipient_fields(data, policy=policy, rules=active_transfer_rules())
+    if Recipient.objects.filter(key=key).exists():
+        errors.append(FieldError(f"a recipient {key!r} exists already", field="key"))
+    if errors:
+        raise InvalidInput(f"cannot add recipient {key!r}", errors=errors)
+    now = clock.now()
+    with transaction.atomic():
+        recipient = Recipient.objects.create(key=key, created_at=now, updated_at=now, **data)
+        audit_log(
+            "recipient.create",
+            object_type="recipient",
+            object_id=key,
+            payload=_recipient_payload(recipient),
+        )
+    return recipient
+
+
+def recipient_update(*, key: str, **changes: Any) -> Recipient:
+    """Change fields of a recipient (only those given); validated like :func:`recipient_create`."""
+    unknown = sorted(set(changes) - set(_RECIPIENT_FIELDS))
+    if unknown:
+        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}")
+    changes = {k: v for k, v in changes.items() if v is not None}
+    errors = check_recipient_fields(changes, policy=active_policy(), rules=active_transfer_rules())
+    if errors:
+        raise InvalidInput(f"cannot change recipient {key!r}", errors=errors)
+    with transaction.atomic():
+        recipient = Recipient.objects.select_for_update().filter(key=key).first()
+        if recipient is None:
+            raise NotFound(f"no recipient {key!r}")
+        before = _recipient_payload(recipient)
+        for field_name, value in changes.items():
+            setattr(recipient, field_name, value)
+        recipient.updated_at = clock.now()
+        recipient.save()
+        after = _recipient_payload(recipient)
+        audit_log(
+            "recipient.update",
+            object_type="recipient",
+            object_id=key,
+            payload={"changed": sorted(k for k in after if after[k] != before[k]), **after},
+        )
+    return recipient
+
+
+def safeguard_add(
+    *,
+    recipient_key: str,
+    kind: str,
+    signed_on: dt.date,
+    scc_module: str = "",
+    reference: str = "",
+    expires_on: dt.date | None = None,
+) -> Safeguard:
+    """Put an Art. 46/47 safeguard on file for a recipient (SCC with its module, BCR …)."""
+    rules = active_transfer_rules()
+    errors: list[FieldError] = []
+    if kind not in rules.safeguards:
+        errors.append(FieldError(f"kind must be one of {', '.join(rules.safeguards)}", field="kind"))
+    if kind == "scc" and scc_module not in rules.scc_modules:
+        errors.append(
+            FieldError(f"an SCC needs its module: one of {', '.join(rules.scc_modules)}", field="scc_module")
+        )
+    if kind != "scc" and scc_module:
+        errors.append(FieldError("a module applies to SCCs only", field="scc_module"))
+    if kind == "bcr" and not reference:
+        errors.append(FieldError("give the BCR approval reference", field="reference"))
+    if expires_on is not None and expires_on < signed_on:
+        errors.append(FieldError("expires before it was signed", field="expires_on"))
+    if errors:
+        raise InvalidInput("invalid safeguard", errors=errors)
+    with transaction.atomic():
+        recipient = Recipient.objects.filter(key=recipient_key).first()
+        if recipient is None:
+            raise NotFound(f"no recipient {recipient_key!r}")
+        safeguard = Safeguard.objects.create(
+            recipient=recipient,
+            kind=kind,
+            scc_module=scc_module,
+            reference=reference,
+            signed_on=signed_on,
+            expires_on=expires_on,
+            created_at=clock.now(),
+        )
+        audit_log(
+            "recipient.safeguard_add",
+            object_type="recipient",
+            object_id=recipient.key,
+            payload={
+                "safeguard": safeguard.pk,
+                "kind": kind,
+                "scc_module": scc_module,
+                "reference": reference,
+                "signed_on": signed_on.isoformat(),
+                "expires_on": expires_on.isoformat() if expires_on else None,
+            },
+        )
+    return safeguard
+
+
+def client_controller_create(
+    *, key: str, name: str, instructions_ref: str, contact_email: str = "", contact_name: str = ""
+) -> ClientController:
+    """Register a controller for whom the group processes data (§2), with its documented instructions."""
+    errors = check_key(key)
+    email, errs = check_email(contact_email, field="contact_email")
+    errors += errs
+    if not name.strip():
+        errors.append(FieldError("a name is required", field="name"))
+    if not instructions_ref.strip():
+        errors.append(
+            FieldError("the reference of the documented instructions is required", field="instructions_ref")
+        )
+    if ClientController.objects.filter(key=key).exists():
+        errors.append(FieldError(f"a client controller {key!r} exists already", field="key"))
+    if errors:
+        raise InvalidInput(f"cannot add client controller {key!r}", errors=errors)
+    now = clock.now()
+    with transaction.atomic():
+        client = ClientController.objects.create(
+            key=key,
+            name=name,
+            contact_email=email,
+            contact_name=contact_name,
+            instructions_ref=instructions_ref,
+            created_at=now,
+            updated_at=now,
+        )
+        audit_log(
+            "client_controller.create",
+            object_type="client_controller",
+            object_id=key,
+            payload={"name": name, "instructions_ref": instructions_ref},
+        )
+    return client

@@ -55,7 +55,7 @@ class Command(TutelaCommand):
     def _show(self) -> Result:
         row = active_rule_set()
         rules = active_transfer_rules()
-        data = {
+        data: dict[str, Any] = {
             "version": row.number if row else 0,
             "source": row.source_name if row else "shipped",
             "loaded_at": row.loaded_at.isoformat() if row else None,
