@@ -133,8 +133,11 @@ def validate_facts(facts: Any, *, extra_keys: frozenset[str] = frozenset()) -> l
             missing = err.message.split("'")[1] if "'" in err.message else ""
             where = missing or where
             message = "is required"
-        elif err.validator == "additionalProperties":
-            message = err.message.replace("Additional properties are not allowed", "unknown field")
+        elif err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            allowed = set(err.schema.get("properties", {}))
+            for extra in sorted(set(err.instance) - allowed):
+                problems.append((f"{where}.{extra}" if where else extra, "unknown field"))
+            continue
         else:
             message = err.message
         problems.append((where or "(facts)", message))

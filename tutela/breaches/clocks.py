@@ -1,7 +1,7 @@
 """The breach clocks, as pure functions: investigation within 24 hours, the authority within 72 hours.
 
 Counted in hours from the moment that starts them (Art. 33(1)); weekends and holidays are neither skipped
-nor added. A clock is ``on_time``, ``due_soon`` (the last quarter of its period, at most 24 hours),
+nor added. A clock is ``on_time``, ``due_soon`` (the last third of its period, at most 24 hours),
 ``overdue``, or, once met, ``done`` / ``done_late``.
 """
 
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+
+from tutela.core.clock import BRUSSELS
 
 ON_TIME = "on_time"
 DUE_SOON = "due_soon"
@@ -27,14 +29,19 @@ class ClockState:
     hours_left: float
 
     def as_dict(self) -> dict[str, object]:
+        """Times in Brussels local time (with their offset), as people read them."""
         return {
             "clock": self.name,
-            "started_at": self.started_at.isoformat(),
-            "due": self.due.isoformat(),
+            "started_at": _local(self.started_at),
+            "due": _local(self.due),
             "state": self.state,
-            "done_at": self.done_at.isoformat() if self.done_at else None,
+            "done_at": _local(self.done_at) if self.done_at else None,
             "hours_left": round(self.hours_left, 1),
         }
+
+
+def _local(value: dt.datetime) -> str:
+    return value.astimezone(BRUSSELS).isoformat()
 
 
 def due_after(start: dt.datetime, hours: int) -> dt.datetime:
@@ -53,7 +60,7 @@ def authority_due(aware_at: dt.datetime, hours: int = 72) -> dt.datetime:
 
 
 def soon_window(hours: int) -> dt.timedelta:
-    return dt.timedelta(hours=min(24.0, hours / 4))
+    return dt.timedelta(hours=min(24.0, hours / 3))
 
 
 def state_of(
