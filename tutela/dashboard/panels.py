@@ -5,13 +5,29 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from tutela.accounts.principal import Principal
 from tutela.core import clock
 from tutela.core.errors import InvalidInput, NotFound
+from tutela.dashboard import queries
 from tutela.dashboard.charts import last_months, stacked_bars
 from tutela.portal.optional import resolve
 
 log = logging.getLogger(__name__)
+
+TYPE_NAMES = {
+    "access": _("access"),
+    "rectification": _("rectification"),
+    "erasure": _("erasure"),
+    "objection": _("objection"),
+    "restriction": _("restriction"),
+    "withdrawal": _("withdrawal"),
+    "portability": _("portability"),
+    "given": _("given"),
+    "withdrawn": _("withdrawn"),
+    "expired": _("expired"),
+}
 
 
 def _call(path: str, *args: Any, **kwargs: Any) -> Any:
@@ -27,16 +43,22 @@ def _call(path: str, *args: Any, **kwargs: Any) -> Any:
 
 def dashboard_panels(principal: Principal) -> dict[str, Any]:
     today = clock.today()
+    months = last_months(today.year, today.month)
     panels: dict[str, Any] = {"today": today, "now": clock.now()}
-    panels["requests"] = _call("tutela.rights.selectors.requests_dashboard", principal=principal)
-    panels["breaches"] = _call("tutela.breaches.selectors.breach_clocks", principal=principal)
-    panels["sweep"] = _call("tutela.retention.selectors.next_sweep_preview")
+    if resolve("tutela.rights.deadlines.deadline_state") is not None:
+        panels["requests"] = queries.requests_panel(principal)
+        stats = queries.request_statistics(principal, months)
+        panels["request_stats"] = stats
+        panels["requests_chart"] = stacked_bars(months, stats["per_month_by_type"], names=TYPE_NAMES)
+    panels["breaches"] = _call("tutela.breaches.selectors.open_breach_clocks")
+    sweep = _call("tutela.retention.selectors.next_sweep_preview", 20)
+    if sweep is not None and not principal.is_group_wide:
+        sweep = [row for row in sweep if row.get("controller") == principal.controller]
+    panels["sweep"] = sweep
+    panels["sweep_at"] = _call("tutela.retention.selectors.next_sweep_at")
     panels["contracts"] = _call("tutela.recipients.selectors.expiring_contracts")
-    panels["consents"] = _call("tutela.consent.selectors.consent_statistics")
-    stats = _call("tutela.rights.selectors.request_statistics", principal=principal)
-    panels["request_stats"] = stats
-    if stats is not None and hasattr(stats, "get"):
-        months = last_months(today.year, today.month)
-        by_type = stats.get("per_month_by_type") or {}
-        panels["requests_chart"] = stacked_bars(months, by_type)
+    consents = queries.consent_statistics(months)
+    panels["consents"] = consents
+    if consents is not None:
+        panels["consents_chart"] = stacked_bars(months, consents["per_month_by_kind"], names=TYPE_NAMES)
     return panels

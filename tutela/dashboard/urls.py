@@ -16,4 +16,5 @@ urlpatterns = [
     path("breaches/", views_breaches.breach_list, name="breaches"),
     path("breaches/new/", views_breaches.breach_new, name="breach-new"),
     path("breaches/<str:ref>/", views_breaches.breach_detail, name="breach"),
+    path("breaches/<str:ref>/investigate/", views_breaches.breach_investigate, name="breach-investigate"),
 ]

@@ -16,4 +16,7 @@ def index(request: HttpRequest) -> HttpResponse:
     principal = request.principal  # type: ignore[attr-defined]
     context: dict[str, Any] = {"nav": "home", "principal": principal}
     context.update(dashboard_panels(principal))
+    requests = context.get("requests")
+    if requests:
+        context["requests_groups"] = [requests["overdue"], requests["due_today"], requests["at_risk"]]
     return render(request, "dashboard/index.html", context)

@@ -1,23 +1,124 @@
-"""Breach pages: the register, the report form, one breach with its clocks."""
+"""Breach pages: the register, the report form, one breach with its clocks. Calls the breach app only."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any
 
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tutela.accounts.principal import Principal
+from tutela.core import clock
+from tutela.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Refused
 from tutela.dashboard.access import staff_required
+from tutela.dashboard.forms import BreachReportForm
+from tutela.portal.optional import resolve
+
+SERVICE_ERRORS = (InvalidInput, NotFound, Refused, Conflict, PermissionDenied)
+
+
+def _pending(request: HttpRequest) -> HttpResponse:
+    return render(request, "dashboard/pending.html", {"nav": "breaches"})
 
 
 @staff_required
 def breach_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard/pending.html", {"nav": "breaches"})
+    listing = resolve("tutela.breaches.selectors.breach_list")
+    if listing is None:
+        return _pending(request)
+    principal: Principal = request.principal  # type: ignore[attr-defined]
+    rows = listing()
+    if not principal.is_group_wide:
+        rows = [r for r in rows if r.get("controller") in ("", principal.controller)]
+    return render(request, "dashboard/breaches.html", {"nav": "breaches", "rows": rows})
 
 
 @staff_required
+@require_http_methods(["GET", "POST"])
 def breach_new(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard/pending.html", {"nav": "breaches"})
+    report = resolve("tutela.breaches.services.breach_report")
+    if report is None:
+        return _pending(request)
+    from tutela.breaches.models import IncidentType
+    from tutela.breaches.services import Reporter
+    from tutela.policy.selectors import active_policy
+
+    principal: Principal = request.principal  # type: ignore[attr-defined]
+    controllers = [(k, c.name) for k, c in active_policy().controllers.items()]
+    if not principal.is_group_wide:
+        controllers = [(k, n) for k, n in controllers if k == principal.controller]
+    user: Any = request.user
+    initial = {
+        "reporter_name": user.get_full_name() or user.username,
+        "reporter_email": user.email,
+        "controller": principal.controller,
+    }
+    form = BreachReportForm(
+        request.POST or None,
+        initial=initial,
+        incident_types=list(IncidentType.choices),
+        controllers=controllers,
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            breach = report(
+                reporter=Reporter(
+                    name=d["reporter_name"],
+                    address=d["reporter_address"],
+                    phone=d["reporter_phone"],
+                    email=d.get("reporter_email") or "",
+                ),
+                incident_type=d["incident_type"],
+                description=d["description"],
+                people_concerned=d.get("people_concerned"),
+                detected_at=clock.as_aware(d["detected_at"]) if d.get("detected_at") else None,
+                summary=d.get("summary") or "",
+                controller=d.get("controller") or "",
+            )
+        except SERVICE_ERRORS as exc:
+            form.add_error(None, str(exc))
+            for err in getattr(exc, "errors", []) or []:
+                form.add_error(None, f"{err.field}: {err.message}" if err.field else err.message)
+        else:
+            messages.success(request, _("Breach reported; the DPO is alerted and the clocks run."))
+            return redirect("dashboard:breach", ref=breach.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "dashboard/breach_new.html", {"nav": "breaches", "form": form}, status=status)
 
 
 @staff_required
 def breach_detail(request: HttpRequest, ref: str) -> HttpResponse:
-    return render(request, "dashboard/pending.html", {"nav": "breaches"})
+    detail = resolve("tutela.breaches.selectors.breach_detail")
+    if detail is None:
+        return _pending(request)
+    if not ref.isdigit():
+        raise Http404("no such breach")
+    principal: Principal = request.principal  # type: ignore[attr-defined]
+    try:
+        data = detail(int(ref))
+    except NotFound:
+        raise Http404("no such breach") from None
+    if not principal.is_group_wide and data.get("controller") not in ("", principal.controller):
+        raise Http404("no such breach")
+    context = {"nav": "breaches", "b": data, "principal": principal}
+    return render(request, "dashboard/breach.html", context)
+
+
+@require_POST
+@staff_required
+def breach_investigate(request: HttpRequest, ref: str) -> HttpResponse:
+    start = resolve("tutela.breaches.services.breach_start_investigation")
+    principal: Principal = request.principal  # type: ignore[attr-defined]
+    if start is None or not ref.isdigit() or not principal.can_decide:
+        raise Http404("not available")
+    try:
+        start(breach_id=int(ref))
+    except SERVICE_ERRORS as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Investigation started."))
+    return redirect("dashboard:breach", ref=ref)

@@ -1,23 +1,152 @@
-"""Request handling pages: list, detail, and the actions (verify, decide, fulfil, send the letter)."""
+"""Request handling: the list with countdowns, one request, and the actions (verify identity, record the
+signature, decide, pause, extend, fulfil — which sends the letter). Each action is one rights service call."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import datetime as dt
+from typing import Any
 
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tutela.accounts.principal import Principal
+from tutela.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Refused
+from tutela.dashboard import queries
 from tutela.dashboard.access import staff_required
+from tutela.portal.optional import resolve
+
+SERVICE_ERRORS = (InvalidInput, NotFound, Refused, Conflict, PermissionDenied)
+FILTERS = ("open", "overdue", "at_risk", "identity_pending")
 
 
 @staff_required
 def request_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard/pending.html", {"nav": "requests"}, status=200)
+    principal: Principal = request.principal  # type: ignore[attr-defined]
+    if resolve("tutela.rights.deadlines.deadline_state") is None:
+        return render(request, "dashboard/pending.html", {"nav": "requests"})
+    which = request.GET.get("show", "open")
+    which = which if which in FILTERS else "open"
+    rows = queries.open_requests(principal)
+    if which == "overdue":
+        rows = [r for r in rows if r["state"] == "overdue"]
+    elif which == "at_risk":
+        rows = [r for r in rows if r["state"] == "at_risk"]
+    elif which == "identity_pending":
+        rows = [r for r in rows if r["request"].status == "identity_pending"]
+    context = {"nav": "requests", "rows": rows, "show": which, "filters": FILTERS}
+    return render(request, "dashboard/requests.html", context)
+
+
+def _visible_request(principal: Principal, ref: str) -> Any:
+    if not ref.isdigit():
+        raise Http404("no such request")
+    req = queries.scoped_requests(principal).filter(pk=int(ref)).first()
+    if req is None:
+        raise Http404("no such request")
+    return req
 
 
 @staff_required
 def request_detail(request: HttpRequest, ref: str) -> HttpResponse:
-    return render(request, "dashboard/pending.html", {"nav": "requests"})
+    principal: Principal = request.principal  # type: ignore[attr-defined]
+    req = _visible_request(principal, ref)
+    from tutela.rights.fulfil import conditions
+    from tutela.rights.selectors import request_detail as detail
+
+    data = detail(req.pk)
+    unmet = conditions(req) if not req.is_closed else []
+    person = None
+    if req.subject_id is not None:
+        from tutela.subjects.scoping import can_see_subject
+
+        if can_see_subject(principal, req.subject_id):
+            person = req.subject
+    context = {
+        "nav": "requests",
+        "req": req,
+        "data": data,
+        "unmet": unmet,
+        "person": person,
+        "principal": principal,
+    }
+    return render(request, "dashboard/request.html", context)
 
 
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _act(action: str, req: Any, post: Any, principal: Principal) -> str:
+    """Run one action; returns the message to show. Raises the service's errors."""
+    version = _int(post.get("version"))
+    if action == "verify":
+        from tutela.rights.services import request_verify
+
+        request_verify(request_id=req.pk, method=post.get("method") or "staff", expected_version=version)
+        return _("Identity recorded as verified.")
+    if action == "sign":
+        from tutela.rights.services import request_sign
+
+        try:
+            signed_on = dt.date.fromisoformat(post.get("signed_on") or "")
+        except ValueError:
+            raise InvalidInput(_("Give the date of the signature.")) from None
+        request_sign(
+            request_id=req.pk,
+            signed_on=signed_on,
+            signature=post.get("signature") or "",
+            expected_version=version,
+        )
+        return _("Signature recorded.")
+    if action == "decide":
+        from tutela.rights.fulfil import request_decide
+
+        request_decide(
+            request_id=req.pk,
+            grant=post.get("grant") == "yes",
+            balancing=post.get("balancing") or "",
+            principal=principal,
+            expected_version=version,
+        )
+        return _("Decision recorded.")
+    if action == "pause":
+        from tutela.rights.services import request_pause
+
+        request_pause(request_id=req.pk, reason=post.get("reason") or "", expected_version=version)
+        return _("The clock is paused while we wait for the person.")
+    if action == "resume":
+        from tutela.rights.services import request_resume
+
+        request_resume(request_id=req.pk, expected_version=version)
+        return _("The clock runs again.")
+    if action == "extend":
+        from tutela.rights.services import request_extend
+
+        request_extend(request_id=req.pk, reason=post.get("reason") or "", expected_version=version)
+        return _("Deadline extended; the person is told why.")
+    if action == "fulfil":
+        from tutela.rights.fulfil import request_fulfil
+
+        result = request_fulfil(request_id=req.pk, expected_version=version, principal=principal)
+        return _("Request carried out (%(outcome)s); the letter is sent.") % {"outcome": result.outcome}
+    raise Http404("no such action")
+
+
+@require_POST
 @staff_required
 def request_action(request: HttpRequest, ref: str, action: str) -> HttpResponse:
-    return render(request, "dashboard/pending.html", {"nav": "requests"})
+    principal: Principal = request.principal  # type: ignore[attr-defined]
+    req = _visible_request(principal, ref)
+    if not principal.can_write:
+        raise Http404("read-only account")
+    try:
+        text = _act(action, req, request.POST, principal)
+    except SERVICE_ERRORS as exc:
+        details = "; ".join(e.message for e in getattr(exc, "errors", []) or [])
+        messages.error(request, f"{exc}{': ' + details if details else ''}")
+    else:
+        messages.success(request, text)
+    return redirect("dashboard:request", ref=req.pk)

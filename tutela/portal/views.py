@@ -89,16 +89,18 @@ def policy_diff(request: HttpRequest) -> HttpResponse:
     if numbers != {a, b}:
         raise Http404("no such version")
     diff_fn = resolve("tutela.policy.selectors.version_diff")
-    lines: list[dict[str, str]] = []
-    summary: Any = None
+    summary: list[str] = []
+    result: Any = None
     if diff_fn is not None:
         try:
-            summary = diff_fn(a, b)
-        except (InvalidInput, NotFound, ValueError, TypeError):
-            summary = None
-    if summary is None or isinstance(summary, str):
-        lines = _text_diff(a, b) if summary is None else _lines_of(str(summary))
-        summary = None
+            result = diff_fn(a, b)
+        except (InvalidInput, NotFound):
+            result = None
+    if isinstance(result, dict):
+        summary = [str(line) for line in result.get("summary") or []]
+        lines = _lines_of(str(result.get("diff") or ""))
+    else:
+        lines = _text_diff(a, b)
     context = portal_context(request, nav="policy", a=a, b=b, lines=lines, summary=summary)
     return render(request, "portal/diff.html", context)
 

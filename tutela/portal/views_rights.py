@@ -6,6 +6,7 @@ is not verified never sees personal data: the status page shows the request's ty
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from tutela.core.audit import audit_log
 from tutela.core.errors import Conflict, InvalidInput, NotFound, Refused
 from tutela.portal.context import portal_context
 from tutela.portal.forms import RightRequestForm
@@ -185,24 +187,45 @@ def request_status(request: HttpRequest, token: str) -> HttpResponse:
         type_label=rule.name if rule else status.type,
         state_label=STATE_LABELS.get(status.status, status.status),
         closed=status.status in CLOSED_STATES,
-        download=status.status == "answered"
-        and status.type in DOWNLOAD_TYPES
-        and resolve("tutela.rights.services.request_package_download") is not None,
+        download=_package_path(status) is not None,
     )
     return render(request, "portal/request_status.html", context)
 
 
+def _package_path(req: Any) -> Path | None:
+    """The access or portability package of an answered, identity-verified request, when it exists."""
+    if req.status != "answered" or req.identity_verified_at is None or req.type not in DOWNLOAD_TYPES:
+        return None
+    raw = (req.details or {}).get("package")
+    if not raw:
+        return None
+    path = Path(str(raw))
+    roots = {Path(settings.TUTELA_EXPORT_DIR).resolve(), (Path(settings.TUTELA_HOME) / "exports").resolve()}
+    if not any(path.resolve().is_relative_to(root) for root in roots):
+        return None
+    return path if path.is_file() else None
+
+
 @never_cache
 def request_download(request: HttpRequest, token: str) -> HttpResponse:
+    """The package, from the private link only, once the request is verified and answered; the read is
+    audited."""
     if not allow(request, "download", limit=60):
         return rate_limited(request)
-    package = resolve("tutela.rights.services.request_package_download")
-    if package is None:
+    req = _status_for(token)
+    if req is None:
         return not_available(request, _("Downloads"))
-    try:
-        name, content_type, payload = package(token=token)
-    except SERVICE_ERRORS:
-        raise Http404("nothing to download") from None
-    response = FileResponse(payload, content_type=content_type, as_attachment=True, filename=name)
+    path = _package_path(req)
+    if path is None:
+        raise Http404("nothing to download")
+    with transaction.atomic():
+        audit_log(
+            "request.package_download",
+            object_type="request",
+            object_id=req.pk,
+            subject_id=req.subject_id,
+            payload={"channel": "portal"},
+        )
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
     response["Cache-Control"] = "no-store"
     return response

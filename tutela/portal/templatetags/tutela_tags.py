@@ -67,3 +67,29 @@ def field_value(obj: Any, name: str) -> Any:
     if isinstance(obj, dict):
         return obj.get(name)
     return getattr(obj, name, None)
+
+
+@register.filter
+def iso(value: Any) -> Any:
+    """An ISO date or timestamp string as a date/datetime (other values unchanged)."""
+    if isinstance(value, str) and value:
+        try:
+            return dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+@register.filter
+def state_css(state: Any) -> str:
+    """The badge colour of a deadline or clock state."""
+    return {
+        "overdue": "bad",
+        "at_risk": "warn",
+        "due_soon": "warn",
+        "on_time": "ok",
+        "done": "ok",
+        "closed": "ok",
+        "done_late": "warn",
+        "expired": "bad",
+    }.get(str(state), "")
