@@ -137,6 +137,9 @@ def request_fulfil(
         else:
             handler = HANDLERS[req.type]
             result = handler(req)
+        if req.type == "erasure" and result.extra.get("complete"):
+            # the tombstone keeps the link; later audit entries of the request no longer name the person
+            req.subject = None
         target = states.REFUSED if result.outcome == "refused" else states.ANSWERED
         req.outcome = result.outcome
         req.reasons = result.reasons
@@ -145,7 +148,7 @@ def request_fulfil(
         result.status = target
         from tutela.rights import letters
 
-        recipients = [n["recipient"] for n in result.extra.get("notices", [])]
+        recipients = [n["name"] for n in result.extra.get("notices", [])]
         letters.send(
             req,
             "refusal" if target == states.REFUSED or result.outcome == "partial" else "answer",
@@ -175,7 +178,7 @@ def _notices(req: RightsRequest, categories: list[str]) -> list[dict[str, Any]]:
     from tutela.rights.propagation import notices_plan
 
     return [
-        {"recipient": n.recipient, "channel": n.channel, "status": n.status}
+        {"recipient": n.recipient, "name": getattr(n, "display_name", n.recipient), "channel": n.channel, "status": n.status}
         for n in notices_plan(req, categories=categories, identifiers=_identifiers(req))
     ]
 

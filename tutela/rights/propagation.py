@@ -51,6 +51,7 @@ def notices_plan(req: RightsRequest, *, categories: list[str], identifiers: dict
                 "created_at": now,
             },
         )
+        notice.display_name = _field(r, "name") or key  # type: ignore[attr-defined]
         out.append(notice)
     if out:
         audit_log(
