@@ -145,7 +145,7 @@ def test_objection_to_prospecting_is_honoured_without_reasons_and_survives_erasu
 def test_objection_other_legitimate_interest_is_pending_for_the_dpo(
     policy: Any, policy_data: dict[str, Any]
 ) -> None:
-    key, purpose = next(
+    key, _purpose = next(
         (k, p)
         for k, p in policy_data["purposes"].items()
         if p["legal_basis"] == "legitimate_interest"
