@@ -55,7 +55,9 @@ def normalise_national_number(raw: str) -> str:
         try:
             return be_bis.validate(compact)
         except ValidationError:
-            raise _bad("national_number", getattr(nn_error, "message", "") or "invalid checksum or date") from None
+            raise _bad(
+                "national_number", getattr(nn_error, "message", "") or "invalid checksum or date"
+            ) from None
 
 
 def normalise_iban(raw: str) -> str:

@@ -1,0 +1,180 @@
+"""Validating every row of an import before anything is written (pure: no database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from tutela.core import clock
+from tutela.core.errors import FieldError, InvalidInput
+from tutela.policy.schema import Policy
+from tutela.subjects import rules, values
+from tutela.subjects.importing.mapping import Mapping, match_kind
+from tutela.subjects.importing.reader import Table
+
+
+@dataclass
+class Cell:
+    category: str
+    normalised: str
+    stored: values.Stored
+
+
+@dataclass
+class Row:
+    number: int
+    cells: list[Cell] = field(default_factory=list)
+    lookups: list[str] = field(default_factory=list)  # blind indexes that recognise the person
+    collected_at: dt.datetime | None = None
+    contract_start: dt.date | None = None
+    contract_end: dt.date | None = None
+    last_interest: dt.date | None = None
+    language: str | None = None
+
+
+@dataclass
+class ColumnPlan:
+    """The policy's verdict on one column, decided once for the whole file."""
+
+    index: int
+    header: str
+    category: str
+    purposes: list[str]
+    kind: str | None  # identifier kind that recognises people (email, phone, national_number)
+
+
+def plan_columns(
+    policy: Policy, mapping: Mapping, *, controller: str, subject_type: str, source: str, file_name: str
+) -> list[ColumnPlan]:
+    """Check the command's controller, subject type and source and every mapped category against the
+    policy (category known, some purpose uses it, special categories refused). Errors refuse the file."""
+    errors = (
+        rules.check_controller(policy, controller, field="--controller")
+        + rules.check_subject_type(policy, subject_type, field="--subject-type")
+        + rules.check_source(policy, source, subject_type, field="--source")
+    )
+    if errors:
+        raise InvalidInput(f"{file_name}: cannot import", errors=errors)
+    plans: list[ColumnPlan] = []
+    for column in mapping.item_columns:
+        assert column.category
+        purposes, errs = rules.check_item(
+            policy,
+            category=column.category,
+            controller=controller,
+            subject_type=subject_type,
+            source=source,
+            purposes=None,
+            field=column.header,
+        )
+        if errs:
+            errors.extend(
+                FieldError(f"column {column.header!r}: {e.message}", field=column.header) for e in errs
+            )
+            continue
+        plans.append(
+            ColumnPlan(
+                column.index, column.header, column.category, purposes, match_kind(policy, column.category)
+            )
+        )
+    if errors:
+        raise InvalidInput(f"{file_name}: the policy does not allow these columns", errors=errors)
+    return plans
+
+
+def _moment(text: str, *, field: str) -> dt.datetime:
+    try:
+        if len(text) > 10:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return moment if moment.tzinfo else moment.replace(tzinfo=clock.BRUSSELS)
+    except ValueError:
+        pass
+    day = values.parse_date(text, field=field)
+    return dt.datetime.combine(day, dt.time(), tzinfo=clock.BRUSSELS)
+
+
+def validate_row(
+    policy: Policy, mapping: Mapping, plans: list[ColumnPlan], number: int, cells: list[str], now: dt.datetime
+) -> tuple[Row | None, list[FieldError]]:
+    row = Row(number)
+    errors: list[FieldError] = []
+
+    def cell(index: int) -> str:
+        return cells[index].strip() if index < len(cells) else ""
+
+    if len(cells) > mapping.width and any(c.strip() for c in cells[mapping.width :]):
+        errors.append(FieldError("more cells than the header row has columns", row=number))
+    for plan in plans:
+        raw = cell(plan.index)
+        if not raw:
+            continue
+        try:
+            normalised, kind = values.normalise_value(policy, plan.category, raw, field=plan.header)
+        except InvalidInput as exc:
+            errors.extend(FieldError(e.message, field=plan.header, row=number) for e in exc.errors)
+            continue
+        stored = values.store(policy, plan.category, normalised, kind)
+        row.cells.append(Cell(plan.category, normalised, stored))
+        if plan.kind and stored.lookup:
+            row.lookups.append(stored.lookup)
+    for column in mapping.columns:
+        if not column.fact:
+            continue
+        raw = cell(column.index)
+        if not raw:
+            continue
+        try:
+            if column.fact == "collected_at":
+                row.collected_at = _moment(raw, field=column.header)
+                if row.collected_at > now:
+                    errors.append(
+                        FieldError("collected_at is in the future", field=column.header, row=number)
+                    )
+            elif column.fact == "contract_start":
+                row.contract_start = values.parse_date(raw, field=column.header)
+            elif column.fact == "contract_end":
+                row.contract_end = values.parse_date(raw, field=column.header)
+            elif column.fact == "last_interest_at":
+                row.last_interest = _moment(raw, field=column.header).date()
+            elif column.fact == "language":
+                lang = raw.lower()[:2]
+                if lang not in (policy.languages or ["en", "fr", "nl"]):
+                    raise InvalidInput(
+                        "language",
+                        errors=[FieldError(f"{raw!r} is not one of {', '.join(policy.languages)}")],
+                    )
+                row.language = lang
+        except InvalidInput as exc:
+            errors.extend(FieldError(e.message, field=column.header, row=number) for e in exc.errors)
+    if row.contract_start and row.contract_end and row.contract_end < row.contract_start:
+        header = mapping.fact("contract_end")
+        errors.append(
+            FieldError(
+                "the contract ends before it starts", field=header.header if header else None, row=number
+            )
+        )
+    if not row.lookups and not any(e.row == number for e in errors):
+        errors.append(
+            FieldError("no e-mail, phone or national number: the person cannot be recognised", row=number)
+        )
+    return (None, errors) if errors else (row, [])
+
+
+def validate_table(
+    policy: Policy, mapping: Mapping, plans: list[ColumnPlan], table: Table, *, advance: object = None
+) -> tuple[list[Row], list[FieldError], int]:
+    """Every row checked; returns (good rows, errors, number of rejected rows)."""
+    now = clock.now()
+    good: list[Row] = []
+    errors: list[FieldError] = []
+    rejected = 0
+    for n, (number, cells) in enumerate(table.rows, start=1):
+        row, errs = validate_row(policy, mapping, plans, number, cells, now)
+        if row is None:
+            rejected += 1
+            errors.extend(errs)
+        else:
+            good.append(row)
+        if advance is not None and n % 1000 == 0:
+            advance(1000)  # type: ignore[operator]
+    return good, errors, rejected
