@@ -35,7 +35,7 @@ def report(**overrides: Any) -> Breach:
             address="Rue Haute 1, 1000 Brussels",
             phone="+32 2 555 01 01",
             email="els.martens@example.org",
-        ),  # fmt: skip
+        ),
     )
     values: dict[str, Any] = {
         "incident_type": "disclosure_by_mistake",
