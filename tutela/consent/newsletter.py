@@ -312,9 +312,9 @@ def newsletter_confirm(*, token: str, ip: str | None = None, user_agent: str | N
         pending.save(update_fields=["used_at", "email_sealed"])
         language = pending.language
         texts = _texts(language)
-        ctx = _context(
-            language, pending.topics, unsubscribe_url(unsubscribe_token(person, pending.controller))
-        )
+        token_out = unsubscribe_token(person, pending.controller)
+        ctx = _context(language, pending.topics, unsubscribe_page_url(token_out, language))
+        ctx["preferences"] = preferences_url(token_out, language)
         send_on_commit(
             build_message(
                 to=[email],
