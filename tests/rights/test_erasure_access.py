@@ -34,7 +34,11 @@ def rows_containing(text: str) -> list[str]:
     """Every database row, in every table, whose text columns contain ``text`` (case-insensitive)."""
     hits = []
     for model in apps.get_models():
-        fields = [f.name for f in model._meta.concrete_fields if isinstance(f, (models.CharField, models.TextField, models.JSONField))]
+        fields = [
+            f.name
+            for f in model._meta.concrete_fields
+            if isinstance(f, (models.CharField, models.TextField, models.JSONField))
+        ]
         for row in model.objects.values_list(*fields) if fields else []:
             if any(text.lower() in str(v).lower() for v in row):
                 hits.append(f"{model._meta.db_table}: {row}")
@@ -51,10 +55,18 @@ def disclose(person: Subject, recipient_key: str = "legal-advisor", **kw: Any) -
         purposes=["member-management"], categories=["user.name", "user.contact.email", "user.financial.bank_account"],
         **kw,
     )  # fmt: skip
-    disclosure_create(principal=CLI, recipient_key="lawyers", purpose="member-management", controller="crm-asbl", subject_ids=[person.pk])
+    disclosure_create(
+        principal=CLI,
+        recipient_key="lawyers",
+        purpose="member-management",
+        controller="crm-asbl",
+        subject_ids=[person.pk],
+    )
 
 
-def test_access_package_has_every_art15_element(policy: Any, policy_data: dict[str, Any], tmp_path: Path) -> None:
+def test_access_package_has_every_art15_element(
+    policy: Any, policy_data: dict[str, Any], tmp_path: Path
+) -> None:
     person = member()
     disclose(person, contact_email="dpo@lex.example")
     path, count = write_package(person.pk, tmp_path / "marie.zip")
@@ -84,7 +96,13 @@ def test_access_package_has_every_art15_element(policy: Any, policy_data: dict[s
     periods = {r["purpose"]: r["period"] for r in data["retention"]}
     assert periods["accounting"] == policy_data["retention"]["accounting"]["period"]
     assert data["sources"][0]["key"] == "direct"
-    assert {r["key"] for r in data["rights"]} >= {"access", "rectification", "erasure", "objection", "restriction"}
+    assert {r["key"] for r in data["rights"]} >= {
+        "access",
+        "rectification",
+        "erasure",
+        "objection",
+        "restriction",
+    }
     assert data["complaint"]["authority"] == policy_data["authority"]["name"]
     assert "exists" in data["automated_decisions"]
     outside = [k for k, r in policy_data["recipients"].items() if r.get("country", "BE") == "US"]
@@ -127,8 +145,12 @@ def test_prospect_erasure_leaves_only_tombstone_and_suppression(policy: Any, smt
     from tutela.consent.models import Suppression
     from tutela.subjects.identifiers import lookup_for
 
-    assert Suppression.objects.filter(lookup=lookup_for("email", "jan.peeters@example.be"), purpose="prospecting").exists()
-    assert Suppression.objects.filter(lookup=lookup_for("phone", "+32 475 98 76 54"), purpose="prospecting").exists()
+    assert Suppression.objects.filter(
+        lookup=lookup_for("email", "jan.peeters@example.be"), purpose="prospecting"
+    ).exists()
+    assert Suppression.objects.filter(
+        lookup=lookup_for("phone", "+32 475 98 76 54"), purpose="prospecting"
+    ).exists()
     # nothing of theirs anywhere: not the e-mail, not the name, not the phone number
     for needle in ("jan.peeters", "Peeters", "475 98", "475987654"):
         assert rows_containing(needle) == [], needle
@@ -143,13 +165,17 @@ def test_prospect_erasure_leaves_only_tombstone_and_suppression(policy: Any, smt
     assert again.subject_id is None
 
 
-def test_former_member_erasure_keeps_accounting_and_says_why(policy: Any, policy_data: dict[str, Any]) -> None:
+def test_former_member_erasure_keeps_accounting_and_says_why(
+    policy: Any, policy_data: dict[str, Any]
+) -> None:
     person = member(ended_on=dt.date(2024, 6, 30))
     req = open_request("erasure", "marie.dupont@example.be")
     result = request_fulfil(request_id=req.pk)
     assert result.outcome == "partial"
     left = list(DataItem.objects.filter(subject_id=person.pk))
-    assert [(i.category, i.purposes, i.status) for i in left] == [("user.financial.bank_account", ["accounting"], "archived")]
+    assert [(i.category, i.purposes, i.status) for i in left] == [
+        ("user.financial.bank_account", ["accounting"], "archived")
+    ]
     law = policy_data["purposes"]["accounting"]["legal_requirement"]
     kept = [r for r in result.reasons if r.startswith("Kept")]
     assert len(kept) == 1 and "user.financial.bank_account" in kept[0]
@@ -194,6 +220,10 @@ def test_art19_notice_by_email_and_in_the_answer(policy: Any, smtp_server: Any) 
     mails = smtp_server.wait_for(3)
     to_lawyer = [m for m in mails if m["To"] == "privacy@lex.example"]
     assert to_lawyer and "Art. 19" in to_lawyer[0]["Subject"]
-    answer = [m for m in mails if m["To"] == "marie.dupont@example.be" and m["X-Tutela-Letter"] in ("answer", "refusal")]
+    answer = [
+        m
+        for m in mails
+        if m["To"] == "marie.dupont@example.be" and m["X-Tutela-Letter"] in ("answer", "refusal")
+    ]
     assert answer and "Cabinet Lex" in answer[0].get_content()
     assert result.outcome == "partial"

@@ -1,7 +1,288 @@
-"""API routes for rights."""
+"""API routes for data-subject requests (/api/v1/requests/).
+
+Staff and integrations (bearer token) register and run requests. The portal's anonymous routes
+(``auth=None``) take a request from the public, verify the person by an e-mail code, and show its status
+from a private token; they never return personal data and answer the same whether or not the address is
+known.
+"""
 
 from __future__ import annotations
 
-from ninja import Router
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from tutela.api.auth import principal
+from tutela.core.errors import FieldError, InvalidInput, PermissionDenied
 
 router = Router(tags=["rights"])
+
+
+class RequestIn(Schema):
+    type: str
+    identifier: str
+    channel: str = "api"
+    purpose: str = ""
+    controller: str = ""
+    received_at: dt.datetime | None = None
+    language: str | None = None
+    verified: bool = False
+    reply_to: str = ""
+    reasons: str = ""
+    changes: list[dict[str, str]] = []
+    transmit_to: str = ""
+    transmit_token: str = ""
+
+
+class RequestOut(Schema):
+    id: int
+    type: str
+    status: str
+    due: str
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class SignIn(Schema):
+    signed_on: dt.date
+    signature: str
+
+
+class DecideIn(Schema):
+    grant: bool
+    balancing: str
+
+
+class VersionIn(Schema):
+    version: int | None = None
+
+
+class VerifyIn(Schema):
+    code: str | None = None
+
+
+class PortalIn(Schema):
+    type: str
+    email: str
+    language: str = "en"
+    purpose: str = ""
+    reasons: str = ""
+
+
+class PortalVerifyIn(Schema):
+    status_token: str
+    code: str
+
+
+def _details(body: RequestIn) -> dict[str, Any]:
+    from tutela.core import crypto
+    from tutela.rights.transport import check_url
+
+    details: dict[str, Any] = {}
+    if body.reasons:
+        details["reasons"] = body.reasons
+    if body.changes:
+        bad = [n for n, c in enumerate(body.changes) if not c.get("category") and not c.get("item")]
+        if bad:
+            raise InvalidInput(
+                "bad changes",
+                errors=[
+                    FieldError("each change needs a category and a value", field=f"changes.{n}") for n in bad
+                ],
+            )
+        details["changes"] = body.changes
+    if body.transmit_to:
+        details["transmit_to"] = check_url(body.transmit_to, field="transmit_to")
+        if body.transmit_token:
+            details["transmit_token_sealed"] = crypto.encrypt(body.transmit_token, context="request.transmit")
+    return details
+
+
+def _writer(request: HttpRequest) -> Any:
+    p = principal(request)
+    if not p.can_write:
+        raise PermissionDenied(f"role {p.role!r} is read-only")
+    return p
+
+
+@router.post("/", response={201: RequestOut}, summary="Register a request (staff or a connected system)")
+def request_create(request: HttpRequest, body: RequestIn) -> Status:
+    from tutela.rights.services import request_open
+
+    _writer(request)
+    opened = request_open(
+        type=body.type,
+        identifier=body.identifier,
+        channel=body.channel,
+        received_at=body.received_at,
+        language=body.language,
+        purpose=body.purpose,
+        controller=body.controller,
+        verified=body.verified,
+        reply_to=body.reply_to,
+        details=_details(body),
+    )
+    r = opened.request
+    return Status(201, RequestOut(id=r.pk, type=r.type, status=r.status, due=r.due.isoformat()))
+
+
+@router.get("/", summary="Requests, newest first (filters: overdue, at_risk, open)")
+def request_list(
+    request: HttpRequest, overdue: bool = False, at_risk: bool = False, open: bool = False
+) -> list[dict[str, Any]]:
+    from tutela.rights.selectors import request_detail, requests_list
+
+    return [request_detail(r.pk) for r in requests_list(overdue=overdue, at_risk=at_risk, open_only=open)]
+
+
+@router.get("/{int:request_id}", summary="One request in full")
+def request_show(request: HttpRequest, request_id: int) -> dict[str, Any]:
+    from tutela.rights.selectors import request_detail
+
+    return request_detail(request_id)
+
+
+@router.post("/{int:request_id}/verify", summary="Identity verified (staff attestation, or the e-mail code)")
+def request_verify_route(request: HttpRequest, request_id: int, body: VerifyIn) -> dict[str, Any]:
+    from tutela.rights.selectors import request_detail
+    from tutela.rights.services import request_verify
+
+    _writer(request)
+    request_verify(request_id=request_id, code=body.code)
+    return request_detail(request_id)
+
+
+@router.post("/{int:request_id}/pause", summary="Stop the clock while waiting for information")
+def request_pause_route(request: HttpRequest, request_id: int, body: ReasonIn) -> dict[str, Any]:
+    from tutela.rights.selectors import request_detail
+    from tutela.rights.services import request_pause
+
+    _writer(request)
+    request_pause(request_id=request_id, reason=body.reason)
+    return request_detail(request_id)
+
+
+@router.post("/{int:request_id}/resume", summary="Restart the clock")
+def request_resume_route(request: HttpRequest, request_id: int) -> dict[str, Any]:
+    from tutela.rights.selectors import request_detail
+    from tutela.rights.services import request_resume
+
+    _writer(request)
+    request_resume(request_id=request_id)
+    return request_detail(request_id)
+
+
+@router.post("/{int:request_id}/extend", summary="Extend by two months, with reasons")
+def request_extend_route(request: HttpRequest, request_id: int, body: ReasonIn) -> dict[str, Any]:
+    from tutela.rights.selectors import request_detail
+    from tutela.rights.services import request_extend
+
+    _writer(request)
+    request_extend(request_id=request_id, reason=body.reason)
+    return request_detail(request_id)
+
+
+@router.post("/{int:request_id}/sign", summary="Record the dated and signed request")
+def request_sign_route(request: HttpRequest, request_id: int, body: SignIn) -> dict[str, Any]:
+    from tutela.rights.selectors import request_detail
+    from tutela.rights.services import request_sign
+
+    _writer(request)
+    request_sign(request_id=request_id, signed_on=body.signed_on, signature=body.signature)
+    return request_detail(request_id)
+
+
+@router.post("/{int:request_id}/decide", summary="The DPO's decision on an objection (balancing recorded)")
+def request_decide_route(request: HttpRequest, request_id: int, body: DecideIn) -> dict[str, Any]:
+    from tutela.rights.fulfil import request_decide
+    from tutela.rights.selectors import request_detail
+
+    request_decide(
+        request_id=request_id, grant=body.grant, balancing=body.balancing, principal=principal(request)
+    )
+    return request_detail(request_id)
+
+
+@router.post("/{int:request_id}/withdraw", summary="The person withdraws the request")
+def request_withdraw_route(request: HttpRequest, request_id: int) -> dict[str, Any]:
+    from tutela.rights.selectors import request_detail
+    from tutela.rights.services import request_withdraw
+
+    _writer(request)
+    request_withdraw(request_id=request_id)
+    return request_detail(request_id)
+
+
+@router.post(
+    "/{int:request_id}/fulfil",
+    response={200: dict, 409: dict},
+    summary="Carry out the request (409 with the unmet conditions when it cannot proceed)",
+)
+def request_fulfil_route(request: HttpRequest, request_id: int, body: VersionIn) -> Status:
+    from tutela.rights.fulfil import Unmet, request_fulfil
+    from tutela.rights.services import request_get
+
+    try:
+        result = request_fulfil(
+            request_id=request_id, expected_version=body.version, principal=principal(request)
+        )
+    except Unmet as exc:
+        req = request_get(request_id)
+        return Status(
+            409,
+            {
+                "id": req.pk,
+                "status": req.status,
+                "outcome": "blocked",
+                "reasons": [e.message for e in exc.errors],
+            },
+        )
+    return Status(200, result.as_dict())
+
+
+# ------------------------------------------------------------------------------------------- the portal
+
+
+@router.post("/portal", auth=None, response={202: dict}, summary="A request from the public portal")
+def portal_request(request: HttpRequest, body: PortalIn) -> Status:
+    """Registers the request and e-mails a verification code to the address given. The answer holds the
+    reference and a private status token, never personal data, whether or not the address is known."""
+    from tutela.rights.services import request_open
+
+    if "@" not in body.email:
+        raise InvalidInput(
+            "an e-mail address is required", errors=[FieldError("not an e-mail address", field="email")]
+        )
+    opened = request_open(
+        type=body.type,
+        identifier=body.email,
+        channel="portal",
+        language=body.language,
+        purpose=body.purpose,
+        reply_to=body.email,
+        details={"reasons": body.reasons} if body.reasons else {},
+    )
+    return Status(
+        202,
+        {"reference": f"R-{opened.request.pk}", "status_token": opened.status_token, "verification": "sent"},
+    )
+
+
+@router.post("/portal/verify", auth=None, summary="The person enters the code they received")
+def portal_verify(request: HttpRequest, body: PortalVerifyIn) -> dict[str, Any]:
+    from tutela.rights.selectors import request_public_status
+    from tutela.rights.services import request_verify_by_token
+
+    return request_public_status(request_verify_by_token(status_token=body.status_token, code=body.code))
+
+
+@router.get("/portal/status", auth=None, summary="Where a request stands, from its private token")
+def portal_status(request: HttpRequest, token: str) -> dict[str, Any]:
+    from tutela.rights.selectors import request_public_status
+    from tutela.rights.services import request_by_token
+
+    return request_public_status(request_by_token(token))

@@ -178,7 +178,12 @@ def _notices(req: RightsRequest, categories: list[str]) -> list[dict[str, Any]]:
     from tutela.rights.propagation import notices_plan
 
     return [
-        {"recipient": n.recipient, "name": getattr(n, "display_name", n.recipient), "channel": n.channel, "status": n.status}
+        {
+            "recipient": n.recipient,
+            "name": getattr(n, "display_name", n.recipient),
+            "channel": n.channel,
+            "status": n.status,
+        }
         for n in notices_plan(req, categories=categories, identifiers=_identifiers(req))
     ]
 
