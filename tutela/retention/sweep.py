@@ -44,8 +44,8 @@ from tutela.retention.models import AnonymousCount, SweepRun
 from tutela.retention.selectors import explain_items, held_q
 from tutela.subjects.models import DataItem, Interaction, Relationship, Subject
 
-#: test-only: seconds to sleep after each committed batch (lets a test kill the process mid-run)
-PAUSE_ENV = "TUTELA_RETENTION_TEST_PAUSE"
+#: test-only: after this many committed batches the sweep stops and waits (lets a test kill it mid-run)
+PAUSE_ENV = "TUTELA_RETENTION_TEST_PAUSE_AFTER"
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -337,7 +337,7 @@ def _act(group: Group, ids: list[int]) -> None:
     items.delete()
 
 
-def _run_group(run: SweepRun, group: Group, batch: int, pause: float) -> None:
+def _run_group(run: SweepRun, group: Group, batch: int, pause: int) -> None:
     counter = COUNTER[group.action]
     while True:
         with transaction.atomic():
@@ -386,7 +386,8 @@ def _run_group(run: SweepRun, group: Group, batch: int, pause: float) -> None:
         if pause:
             sys.stderr.write(f"retention: batch {run.batches} committed ({len(ids)} items)\n")
             sys.stderr.flush()
-            time.sleep(pause)
+            if run.batches >= pause:
+                time.sleep(600)
 
 
 def retention_sweep(
@@ -403,7 +404,11 @@ def retention_sweep(
     policy = active_policy()
     if dry_run:
         return _dry_run(policy, files=files, report=report, batch=batch)
-    pause = float(os.environ.get(PAUSE_ENV, "0") or 0)
+    if files:
+        from tutela.retention.files import load_mapping
+
+        load_mapping(policy)  # a bad mapping stops the sweep before it starts
+    pause = int(os.environ.get(PAUSE_ENV, "0") or 0)
     run = _start_run(clock.today(), files)
     resumed = run.resumed > 0
     try:
@@ -443,7 +448,11 @@ def retention_sweep(
                 ]
             )
     except Exception as exc:
-        SweepRun.objects.filter(pk=run.pk).update(error=f"{type(exc).__name__}: {exc}"[:2000])
+        SweepRun.objects.filter(pk=run.pk).update(
+            status=SweepRun.Status.FAILED,
+            finished_at=clock.now(),
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
         raise
     extra: dict[str, Any] = {"run": run.pk, "resumed": resumed, "as_of": run.as_of.isoformat()}
     extra["by_rule"] = run.by_rule
