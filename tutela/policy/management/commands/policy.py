@@ -51,11 +51,16 @@ class Command(TutelaCommand):
             text, issues = read_policy_path(path)
             name = str(path)
         else:
+            from django.db import DatabaseError
+
             from tutela.core.errors import NotFound
             from tutela.policy.selectors import active_version
 
             try:
                 version = active_version()
+            except DatabaseError:
+                message = "no database yet: run `tutela init`, or give a policy FILE to check"
+                text, issues, name = None, [Issue("<active policy>", None, "", message)], "<active policy>"
             except NotFound as exc:
                 text, issues, name = (
                     None,
