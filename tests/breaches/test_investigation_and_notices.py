@@ -48,7 +48,12 @@ def test_investigation_links_people_found_in_the_register(policy: Any) -> None:
         is_personal_data_breach=True,
         people_concerned=4,
         records_concerned=4,
-        identifiers=["person0@example.org", "PERSON1@example.org", "nobody@example.org", str(subjects[2].public_id)],
+        identifiers=[
+            "person0@example.org",
+            "PERSON1@example.org",
+            "nobody@example.org",
+            str(subjects[2].public_id),
+        ],
     )
     assert (out["linked"], out["not_found"], out["subjects_found"]) == (3, 1, 3)
     detail = breach_detail(breach.pk)
@@ -69,7 +74,10 @@ def test_assessment_is_stored_with_facts_and_rules_version(policy: Any) -> None:
     assert detail["notify_authority"] is True and detail["notify_subjects"] is True
     assert detail["assessments"][0]["facts"] == HIGH_RISK
     with pytest.raises(InvalidInput) as exc:
-        breach_assess(breach_id=breach.pk, facts={"data_categories": ["user.x"], "subjects_affected": 1, "malicious": False})
+        breach_assess(
+            breach_id=breach.pk,
+            facts={"data_categories": ["user.x"], "subjects_affected": 1, "malicious": False},
+        )
     assert exc.value.errors[0].field == "data_categories[0]"
 
 
@@ -87,7 +95,9 @@ def test_not_notified_breach_keeps_its_reason(policy: Any) -> None:
 
 
 @pytest.mark.django_db
-def test_authority_notification_has_the_art_33_3_content_in_phases(policy: Any, policy_data: dict[str, Any]) -> None:
+def test_authority_notification_has_the_art_33_3_content_in_phases(
+    policy: Any, policy_data: dict[str, Any]
+) -> None:
     breach = report(people_concerned=3)
     breach_assess(breach_id=breach.pk, facts=HIGH_RISK)
     first = breach_notify_authority(breach_id=breach.pk)
@@ -97,12 +107,19 @@ def test_authority_notification_has_the_art_33_3_content_in_phases(policy: Any, 
     assert content["approximate_people"] == 3
     assert content["categories_of_data"]
     assert "measures taken" in content["to_follow"]
-    for part in ("(a) Nature", "(b) Data protection officer", "(c) Likely consequences", "(d) Measures taken"):
+    for part in (
+        "(a) Nature",
+        "(b) Data protection officer",
+        "(c) Likely consequences",
+        "(d) Measures taken",
+    ):
         assert part in first.text
     with pytest.raises(Refused):
         breach_notify_authority(breach_id=breach.pk)  # the initial one exists
     breach_update_register(breach_id=breach.pk, measures_taken="Laptop wiped remotely; police informed.")
-    second = breach_notify_authority(breach_id=breach.pk, phase="follow_up", additional="Forensic report attached.")
+    second = breach_notify_authority(
+        breach_id=breach.pk, phase="follow_up", additional="Forensic report attached."
+    )
     assert second.number == 2 and "Laptop wiped remotely" in second.text
     assert "measures taken" not in second.content["to_follow"]
     assert AuthorityNotification.objects.filter(breach=breach).count() == 2
@@ -113,7 +130,9 @@ def test_people_are_told_by_email_in_their_language(policy: Any, smtp_server: An
     subjects = people()
     no_email = SubjectFactory(language="fr")
     breach = report()
-    breach_record_investigation(breach_id=breach.pk, identifiers=["person0@example.org", "person1@example.org", "person2@example.org"])
+    breach_record_investigation(
+        breach_id=breach.pk, identifiers=["person0@example.org", "person1@example.org", "person2@example.org"]
+    )
     from tutela.breaches.models import BreachSubject
 
     BreachSubject.objects.create(breach=breach, subject=no_email)  # found by name, but no e-mail address

@@ -17,7 +17,9 @@ from tutela.core.models import AuditEntry
 
 
 @pytest.mark.django_db(transaction=True)
-def test_report_alerts_the_dpo_with_the_urgency_marker(policy: Any, policy_data: dict[str, Any], smtp_server: Any) -> None:
+def test_report_alerts_the_dpo_with_the_urgency_marker(
+    policy: Any, policy_data: dict[str, Any], smtp_server: Any
+) -> None:
     breach = report(people_concerned=25, controller="crm-asbl")
     [mail] = smtp_server.wait_for(1)
     assert policy_data["breach"]["urgency_marker"] in mail["Subject"]

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from tutela.accounts.models import Role
 from tutela.api.auth import principal
@@ -132,7 +132,7 @@ def report(request: HttpRequest, payload: ReportIn) -> Any:
         reporter=Reporter(**payload.reporter.dict()),
         **payload.dict(exclude={"reporter"}),
     )
-    return 201, breach_row(breach)
+    return Status(201, breach_row(breach))
 
 
 @router.get("/", summary="Breaches with their clocks")
@@ -235,7 +235,7 @@ def add_event(request: HttpRequest, breach_id: int, payload: EventIn) -> Any:
 
     _may_decide(request)
     e = breach_add_event(breach_id=breach_id, text=payload.text, at=payload.at)
-    return 201, {"id": e.pk, "at": e.at.isoformat(), "kind": e.kind, "text": e.text}
+    return Status(201, {"id": e.pk, "at": e.at.isoformat(), "kind": e.kind, "text": e.text})
 
 
 @router.post("/{breach_id}/changes", response={201: dict[str, Any]}, summary="Add a recommended change")
@@ -244,7 +244,7 @@ def add_change(request: HttpRequest, breach_id: int, payload: ChangeIn) -> Any:
 
     _may_decide(request)
     c = breach_add_change(breach_id=breach_id, description=payload.description, owner=payload.owner)
-    return 201, {"id": c.pk, "state": c.state, "description": c.description}
+    return Status(201, {"id": c.pk, "state": c.state, "description": c.description})
 
 
 @router.patch("/changes/{change_id}", summary="Update how far a recommended change is implemented")
