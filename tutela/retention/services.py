@@ -157,7 +157,10 @@ def archive_open(
     qs = DataItem.objects.filter(status=DataItem.Status.ARCHIVED)
     if principal.controller and not principal.is_group_wide:
         qs = qs.filter(controller=principal.controller)
-    qs = qs.filter(pk=item_id) if item_id is not None else qs.filter(subject_id=subject_id)
+    if item_id is not None:
+        qs = qs.filter(pk=item_id)
+    elif subject_id is not None:
+        qs = qs.filter(subject_id=subject_id)
     items = list(qs.order_by("id"))
     if not items:
         what = f"item {item_id}" if item_id is not None else f"person {subject_id}"

@@ -1,6 +1,6 @@
 """Retention periods in words, for the access package and the notice (en, fr, nl).
 
-When the policy app offers its own wording (``tutela.policy.wording.period_in_words``), that wins, so the
+When the policy app offers its own wording (``tutela.policy.wording.retention_in_words(rule, lang)``), that wins, so the
 notice and the access package say the same thing.
 """
 
@@ -72,9 +72,9 @@ def period_in_words(policy: Policy, rule_key: str, lang: str = "en") -> str:
     try:  # the policy app's wording, when it has one, so the notice and the package agree
         from tutela.policy import wording  # type: ignore[attr-defined,unused-ignore]
 
-        theirs = getattr(wording, "period_in_words", None)
+        theirs = getattr(wording, "retention_in_words", None)
         if callable(theirs):
-            text = theirs(policy, rule_key, lang)
+            text = theirs(policy.retention[rule_key], lang)
             if isinstance(text, str) and text:
                 return text
     except Exception:  # their module may be absent or have another signature: use ours
