@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export TUTELA_HOME ?= var
 
-.PHONY: run test install dev lint typecheck check pytest browser-deps bench clean
+.PHONY: run test install dev lint typecheck check pytest browser-deps bench clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ browser-deps:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 	  || { echo "cannot install chromium (need root and Debian's package archive)"; exit 1; }; }
+
+## make messages: refresh the portal/dashboard catalogues and compile them (needs Debian's gettext)
+messages: $(STAMP)
+	cd tutela && TUTELA_HOME=$$(mktemp -d) ../$(BIN)/python ../manage.py makemessages -l fr -l nl --no-obsolete \
+	  $(foreach d,accounts api breaches consent core/management core/migrations policy recipients retention rights subjects locale,--ignore=$(d)/*)
+	for l in fr nl; do msgfmt --check-format -o tutela/locale/$$l/LC_MESSAGES/django.mo tutela/locale/$$l/LC_MESSAGES/django.po; done
 
 ## make bench: the full benchmark run on PostgreSQL (see bench/README.md)
 bench: $(STAMP)

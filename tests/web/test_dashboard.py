@@ -150,7 +150,7 @@ def test_person_page_is_audited_and_scoped(client: Any, make_staff: Any, policy:
     assert AuditEntry.objects.filter(action="subject.read", subject_id=person.pk).exists()
     client.post("/staff/logout/")
     # staff of the other entity find nobody and cannot open the page
-    other_controller = [k for k in policy.controllers if k != "crm-asbl"][0]
+    other_controller = next(k for k in policy.controllers if k != "crm-asbl")
     staff, password, device = make_staff("staff", controller=other_controller)
     login(client, staff.username, password, device)
     r = client.get("/staff/people/?identifier=marie@example.be")

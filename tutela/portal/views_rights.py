@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -30,13 +30,13 @@ from tutela.portal.ratelimit import allow
 SERVICE_ERRORS = (InvalidInput, NotFound, Refused, Conflict)
 
 STATE_LABELS = {
-    "received": _l("received"),
-    "identity_pending": _l("waiting for your confirmation"),
-    "on_hold": _l("waiting for information from you"),
-    "in_progress": _l("being handled"),
-    "answered": _l("answered"),
-    "refused": _l("refused (see our letter)"),
-    "withdrawn": _l("withdrawn"),
+    "received": gettext_lazy("received"),
+    "identity_pending": gettext_lazy("waiting for your confirmation"),
+    "on_hold": gettext_lazy("waiting for information from you"),
+    "in_progress": gettext_lazy("being handled"),
+    "answered": gettext_lazy("answered"),
+    "refused": gettext_lazy("refused (see our letter)"),
+    "withdrawn": gettext_lazy("withdrawn"),
 }
 CLOSED_STATES = ("answered", "refused", "withdrawn")
 DOWNLOAD_TYPES = ("access", "portability")
