@@ -67,3 +67,35 @@ def test_future_times_and_unknown_controller_are_refused(policy: Any) -> None:
     with pytest.raises(InvalidInput) as exc:
         report(detected_at=clock.now() + dt.timedelta(days=2), controller="nobody")
     assert {e.field for e in exc.value.errors} == {"detected_at", "controller"}
+
+
+@pytest.mark.django_db
+def test_report_with_facts_is_assessed_at_once_or_not_at_all(policy: Any) -> None:
+    from tests.factories.breaches import facts
+
+    with pytest.raises(InvalidInput) as exc:
+        report(facts=facts(data_categories=["user.name", "user.nothing"]))
+    assert exc.value.errors[0].field == "facts.data_categories[1]"
+    assert Breach.objects.count() == 0
+    breach = report(facts=facts(malicious=True, confidentiality={"lost": True, "recipient": "unknown"}))
+    assert breach.notify_authority is True and breach.status == "assessed"
+    assert breach.assessments.count() == 1
+
+
+@pytest.mark.django_db
+def test_listing_costs_the_same_queries_for_one_or_many(
+    policy: Any, django_assert_max_num_queries: Any
+) -> None:
+    from tutela.breaches.selectors import breach_list, open_breach_clocks, register_entries
+
+    report()
+    with django_assert_max_num_queries(3):
+        breach_list()
+    for _ in range(4):
+        report()
+    with django_assert_max_num_queries(3):
+        assert len(breach_list()) == 5
+    with django_assert_max_num_queries(3):
+        assert len(open_breach_clocks()) == 5
+    with django_assert_max_num_queries(4):
+        assert len(register_entries()) == 5

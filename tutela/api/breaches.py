@@ -52,6 +52,7 @@ class ReportIn(Schema):
     controller: str = ""
     processor: str = ""
     processor_reported_at: dt.datetime | None = None
+    facts: dict[str, Any] | None = None
 
 
 class InvestigationIn(Schema):

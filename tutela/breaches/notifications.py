@@ -15,7 +15,7 @@ from django.db.models import Count
 from tutela.breaches import texts
 from tutela.breaches.models import Breach, BreachSubject, SubjectCommunication, SubjectNotice
 from tutela.core import clock
-from tutela.core.audit import audit_log, current_actor
+from tutela.core.audit import AuditRecord, audit_log, audit_many, current_actor
 from tutela.core.errors import FieldError, NotFound, Refused
 
 BATCH_SIZE = 200
@@ -234,7 +234,20 @@ def send_pending_notices(communication_id: int, *, batch_size: int = BATCH_SIZE)
                     notice.state, notice.sent_at = SubjectNotice.State.SENT, now
                 except Exception as exc:  # one bad address must not stop the others
                     notice.state, notice.error = SubjectNotice.State.FAILED, str(exc)[:300]
-        SubjectNotice.objects.bulk_update(batch, ["state", "sent_at", "error"])
+        with transaction.atomic():
+            SubjectNotice.objects.bulk_update(batch, ["state", "sent_at", "error"])
+            audit_many(
+                [
+                    AuditRecord(
+                        "breach.notice",
+                        "breach",
+                        comm.breach_id,
+                        subject_id=n.subject_id,
+                        payload={"state": n.state, "language": n.language},
+                    )
+                    for n in batch
+                ]
+            )
     counts = dict(
         SubjectNotice.objects.filter(communication=comm)
         .values_list("state")

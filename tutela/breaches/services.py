@@ -20,7 +20,7 @@ from tutela.breaches.models import (
     RecommendedChange,
 )
 from tutela.core import clock
-from tutela.core.audit import audit_log, current_actor
+from tutela.core.audit import AuditRecord, audit_log, audit_many, current_actor
 from tutela.core.errors import FieldError, InvalidInput, NotFound, Refused
 
 REGISTER_FIELDS = (
@@ -85,9 +85,18 @@ def breach_report(
     controller: str = "",
     processor: str = "",
     processor_reported_at: dt.datetime | None = None,
+    facts: dict[str, Any] | None = None,
 ) -> Breach:
-    """Record a report of a possible breach (§12.1), marked high urgency; the DPO is e-mailed on commit."""
+    """Record a report of a possible breach (§12.1), marked high urgency; the DPO is e-mailed on commit.
+
+    ``facts`` (breach-facts schema), when the reporter already knows them, are assessed at once.
+    """
     errors: list[FieldError] = []
+    if facts is not None:
+        errors += [
+            FieldError(m, field=f"facts.{f}")
+            for f, m in validate_facts(facts, extra_keys=frozenset(_policy().categories))
+        ]
     for name, value in (("reporter.name", reporter.name), ("reporter.address", reporter.address)):
         if not (value or "").strip():
             errors.append(FieldError("is required", field=name))
@@ -165,6 +174,9 @@ def breach_report(
             },
         )
         _alert_dpo(breach)
+        if facts is not None:
+            breach_assess(breach_id=breach.pk, facts=facts)
+            breach.refresh_from_db()
     return breach
 
 
@@ -267,9 +279,9 @@ def breach_record_investigation(
                 "subject_id", flat=True
             )
         )
-        BreachSubject.objects.bulk_create(
-            [BreachSubject(breach=breach, subject_id=s) for s in dict.fromkeys(found) if s not in existing]
-        )
+        new_ids = [s for s in dict.fromkeys(found) if s not in existing]
+        BreachSubject.objects.bulk_create([BreachSubject(breach=breach, subject_id=s) for s in new_ids])
+        audit_many([AuditRecord("breach.subject_linked", "breach", breach.pk, subject_id=s) for s in new_ids])
         breach.subjects_found = BreachSubject.objects.filter(breach=breach).count()
         fields.append("subjects_found")
         breach.save(update_fields=list(dict.fromkeys(fields)))

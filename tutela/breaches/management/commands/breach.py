@@ -117,6 +117,7 @@ class Command(TutelaCommand):
         r.add_argument("--summary", help="one line")
         r.add_argument("--controller", help="the entity concerned (a controller key of the policy)")
         r.add_argument("--processor", help="the processor that reported it (Art. 33(2))")
+        r.add_argument("--facts", dest="facts_file", help="breach facts (JSON/YAML) to assess at once")
         r.add_argument(
             "--processor-reported-at", dest="processor_reported_at", help="when the processor reported it"
         )
@@ -221,6 +222,8 @@ class Command(TutelaCommand):
                     "the report file must hold a mapping",
                     errors=[FieldError("not a mapping", file=o["file"])],
                 )
+            if "facts" in doc:
+                values["facts"] = doc.pop("facts")
             reporter = doc.pop("reporter", None)
             if isinstance(reporter, dict):
                 for k, v in reporter.items():
@@ -235,6 +238,8 @@ class Command(TutelaCommand):
         for k in keys:
             if o.get(k) is not None:
                 values[k] = o[k]
+        if o.get("facts_file"):
+            values["facts"] = read_document(o["facts_file"], field="--facts")
         errors = []
         for k in ("reporter_name", "reporter_address", "reporter_phone", "incident_type", "description"):
             if not values.get(k):
@@ -261,6 +266,7 @@ class Command(TutelaCommand):
             summary=str(values.get("summary") or ""),
             controller=str(values.get("controller") or ""),
             processor=str(values.get("processor") or ""),
+            facts=values.get("facts"),
             **times,
         )
         from tutela.breaches.selectors import breach_row
