@@ -59,6 +59,8 @@ class Population:
     items: int = 0
     relationships: int = 0
     audit_entries: int = 0
+    consent_events: int = 0
+    disclosed_items: int = 0
     due_people: int = 0
     emails: list[str] = field(default_factory=list)
     subject_ids: list[int] = field(default_factory=list)
@@ -234,16 +236,108 @@ def generate(*, subjects: int, seed: int = 7, progress: Callable[[int], None] | 
             if progress and index % 10_000 == 0:
                 progress(index)
 
+    first_item = next_id(DataItem)
     with transaction.atomic():
         pop.subjects = bulk_load(Subject, subject_rows())
         bulk_load(Relationship, relationship_rows())
         bulk_load(DataItem, item_rows())
         for model in (Subject, Relationship, DataItem):
             reset_sequence(model)
+        pop.consent_events = _consents(people, policy, rng)
+        pop.disclosed_items = _disclosures(people, first_item, policy)
         pop.audit_entries = _audit_entries(subjects)
         audit_many([AuditRecord("bench.generate", payload={"subjects": subjects, "items": pop.items})])
     pop.subject_ids = [p[0] for p in people]
     return pop
+
+
+def _consents(people: list[tuple[int, str, str]], policy: Policy, rng: random.Random) -> int:
+    """Consent histories: newsletter subscribers gave consent; one in ten later withdrew it."""
+    from tutela.consent.models import ConsentEvent
+    from tutela.policy.selectors import active_version
+
+    consent_purposes = [k for k, p in policy.purposes.items() if p.legal_basis == "consent"]
+    if not consent_purposes:
+        return 0
+    purpose = "newsletter" if "newsletter" in consent_purposes else consent_purposes[0]
+    wording = policy.purposes[purpose].consent.wording if policy.purposes[purpose].consent else ""
+    version = active_version().number
+    now = clock.now()
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for index, (sid, subject_type, controller) in enumerate(people):
+            if subject_type != "newsletter-subscriber":
+                continue
+            given = now - dt.timedelta(days=rng.randrange(30, 2000))
+            base = {
+                "subject_id": sid,
+                "purpose": purpose,
+                "controller": controller,
+                "channel": "portal",
+                "policy_version": version,
+                "wording": wording,
+                "recorded_by": "bench",
+            }
+            yield {**base, "kind": "given", "at": given}
+            if index % 10 == 0:
+                yield {**base, "kind": "withdrawn", "at": given + dt.timedelta(days=20)}
+
+    count = bulk_load(ConsentEvent, rows())
+    reset_sequence(ConsentEvent)
+    return count
+
+
+def _disclosures(people: list[tuple[int, str, str]], first_item: int, policy: Policy) -> int:
+    """One disclosure to an IT provider of the name items of one person in ten, logged per item."""
+    from tutela.recipients.models import DisclosedItem, Disclosure, Recipient
+
+    now = clock.now()
+    rtype = next(iter(policy.recipients), "it-providers")
+    recipient, _ = Recipient.objects.get_or_create(
+        key="bench-it-provider",
+        defaults={
+            "name": "Benchmark IT provider",
+            "recipient_type": rtype,
+            "role": "processor",
+            "country": "BE",
+            "categories": ["user.name"],
+            "purposes": [],
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    disclosure = Disclosure.objects.create(
+        public_id=uuid.uuid4(),
+        recipient=recipient,
+        controller=people[0][2] if people else "crm-asbl",
+        purpose=next(iter(policy.purposes)),
+        at=now,
+        on=now.date(),
+        basis="eea",
+        mechanism="none",
+        categories=["user.name"],
+        format="csv",
+        actor="bench",
+    )
+    wanted = {sid for index, (sid, _t, _c) in enumerate(people) if index % 10 == 0}
+    names = DataItem.objects.filter(id__gte=first_item, subject_id__in=wanted, category="user.name")
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for item_id, sid in names.values_list("id", "subject_id").iterator(chunk_size=10_000):
+            yield {
+                "disclosure_id": disclosure.id,
+                "recipient_id": recipient.id,
+                "subject_id": sid,
+                "item_id": item_id,
+                "item_ref": item_id,
+                "category": "user.name",
+                "at": now,
+            }
+
+    count = bulk_load(DisclosedItem, rows())
+    reset_sequence(DisclosedItem)
+    Disclosure.objects.filter(pk=disclosure.pk).update(subjects_count=count, items_count=count)
+    return count
 
 
 def _audit_entries(count: int) -> int:
