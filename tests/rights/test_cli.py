@@ -23,7 +23,17 @@ def home(cli: Any, tmp_path: Path) -> Any:
     assert cli("init").returncode == 0
     members = tmp_path / "members.csv"
     members.write_text(CSV, encoding="utf-8")
-    r = cli("import", str(members), "--controller", "crm-asbl", "--subject-type", "member", "--source", "direct", "--json")
+    r = cli(
+        "import",
+        str(members),
+        "--controller",
+        "crm-asbl",
+        "--subject-type",
+        "member",
+        "--source",
+        "direct",
+        "--json",
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     return cli
 
@@ -60,7 +70,12 @@ def test_objection_flow_and_unmet_conditions(home: Any) -> None:
     assert blocked.json()["outcome"] == "blocked"
     assert any("identity" in x for x in reasons) and any("signed" in x for x in reasons)
     assert home("rights", "verify", rid).returncode == 0
-    assert home("rights", "sign", rid, "--signed-on", "2025-03-30", "--signature", "letter-2025-03-30").returncode == 0
+    assert (
+        home(
+            "rights", "sign", rid, "--signed-on", "2025-03-30", "--signature", "letter-2025-03-30"
+        ).returncode
+        == 0
+    )
     still = home("rights", "fulfil", rid, "--json")
     assert still.returncode == 1 and any("reasons" in x for x in still.json()["reasons"])
     assert home("rights", "decide", rid, "--grant", "--balancing", "no overriding interest").returncode == 0

@@ -60,7 +60,9 @@ def receiver() -> Iterator[tuple[str, Receiver]]:
 
 
 @pytest.mark.django_db
-def test_portability_sends_provided_data_directly(policy: Any, receiver: tuple[str, Receiver], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_portability_sends_provided_data_directly(
+    policy: Any, receiver: tuple[str, Receiver], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tutela.core import crypto
     from tutela.subjects.services import item_add
 
@@ -68,10 +70,24 @@ def test_portability_sends_provided_data_directly(policy: Any, receiver: tuple[s
     url, state = receiver
     person = member()
     # an observed item the person did not provide is not portable
-    item_add(subject=person, controller="crm-asbl", category="user.behavior.browsing_history", value="visited /events 3 times",
-             source="direct", purposes=["user-profiles"], subject_type="member", provided_by_subject=False)
-    req = open_request("portability", "marie.dupont@example.be", details={
-        "transmit_to": url, "transmit_token_sealed": crypto.encrypt("t0ken", context="request.transmit")})
+    item_add(
+        subject=person,
+        controller="crm-asbl",
+        category="user.behavior.browsing_history",
+        value="visited /events 3 times",
+        source="direct",
+        purposes=["user-profiles"],
+        subject_type="member",
+        provided_by_subject=False,
+    )
+    req = open_request(
+        "portability",
+        "marie.dupont@example.be",
+        details={
+            "transmit_to": url,
+            "transmit_token_sealed": crypto.encrypt("t0ken", context="request.transmit"),
+        },
+    )
     result = request_fulfil(request_id=req.pk)
     assert result.outcome == "granted"
     (body,) = state.bodies
@@ -110,8 +126,13 @@ def test_letters_in_the_language_of_the_request(
     policy: Any, policy_data: dict[str, Any], smtp_server: Any, language: str, ack: str, refusal_words: str
 ) -> None:
     member()
-    req = open_request("objection", "marie.dupont@example.be", purpose="accounting", language=language,
-                       reply_to="marie.dupont@example.be")
+    req = open_request(
+        "objection",
+        "marie.dupont@example.be",
+        purpose="accounting",
+        language=language,
+        reply_to="marie.dupont@example.be",
+    )
     from tutela.rights.services import request_extend, request_sign
 
     request_extend(request_id=req.pk, reason="many linked requests")

@@ -165,3 +165,25 @@ class TransmissionReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"transmission of request {self.request_id}"
+
+
+class InboundMail(models.Model):
+    """A message read from the DPO mailbox: registered as a request, or left for triage (type unclear)."""
+
+    message_id = models.CharField(max_length=300, unique=True)
+    received_at = models.DateTimeField()
+    sender_sealed = models.TextField(blank=True, help_text="the sender's address, encrypted")
+    subject_line = models.CharField(max_length=300, blank=True)
+    language = models.CharField(max_length=2, default="en")
+    guessed_type = models.CharField(max_length=20, blank=True)
+    request = models.ForeignKey(
+        RightsRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=12, default="triage", help_text="registered or triage")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "tutela_inbound_mail"
+
+    def __str__(self) -> str:
+        return f"mail {self.message_id}"
