@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from tutela.api.auth import principal
 from tutela.core.errors import PermissionDenied
@@ -90,7 +90,7 @@ def add_recipient(request: HttpRequest, payload: RecipientIn) -> Any:
         purposes=data["purposes"],
         notes=data["notes"] or "",
     )
-    return 201, recipient_dict(r, safeguards=[])
+    return Status(201, recipient_dict(r, safeguards=[]))
 
 
 @router.get("/expiring-contracts")
@@ -120,7 +120,7 @@ def add_safeguard(request: HttpRequest, key: str, payload: SafeguardIn) -> Any:
         signed_on=signed,
         expires_on=parse_day(payload.expires_on, field="expires_on"),
     )
-    return 201, {"recipient": key, **safeguard_dict(s)}
+    return Status(201, {"recipient": key, **safeguard_dict(s)})
 
 
 @router.post("/{key}/disclosures", response={201: dict})
@@ -139,4 +139,4 @@ def disclose(request: HttpRequest, key: str, payload: DisclosureIn) -> Any:
         derogation=payload.derogation,
         reason=payload.reason,
     )
-    return 201, {**export.summary(), "rows": export.rows}
+    return Status(201, {**export.summary(), "rows": export.rows})

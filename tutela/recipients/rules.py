@@ -125,6 +125,25 @@ def _line_of(node: yaml.Node | None, path: tuple[str | int, ...]) -> int | None:
     return line
 
 
+def _bad_timestamp_line(node: yaml.Node | None) -> int | None:
+    """The line of the first date-looking scalar that is no real date."""
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop(0)
+        if isinstance(current, yaml.ScalarNode):
+            if current.tag == "tag:yaml.org,2002:timestamp":
+                try:
+                    dt.date.fromisoformat(str(current.value)[:10])
+                except ValueError:
+                    return current.start_mark.line + 1
+        elif isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                stack.extend([key, value])
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return None
+
+
 def _field_name(path: tuple[str | int, ...]) -> str:
     out = ""
     for step in path:
@@ -169,6 +188,12 @@ def parse_rules(text: str, *, filename: str = "<transfer rules>") -> TransferRul
     try:
         node = yaml.compose(text)
         data: Any = yaml.safe_load(text)
+    except ValueError as exc:  # a value YAML types but cannot build, e.g. the date 2000-02-30
+        line = _bad_timestamp_line(node) if "node" in locals() else None
+        raise InvalidInput(
+            f"{filename}: not valid YAML",
+            errors=[FieldError(f"invalid value: {exc}", file=filename, line=line)],
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
