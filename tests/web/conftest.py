@@ -19,6 +19,19 @@ def _clean_cache(db: Any) -> Any:
     cache.clear()
 
 
+@pytest.fixture(scope="session")
+def chromium() -> Any:
+    """Debian's chromium driven by Playwright (one browser for the session)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.web.browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
 def current_totp(device: Any, offset: int = 0) -> str:
     """The code an authenticator app would show now (RFC 6238), computed from the device key."""
 

@@ -38,7 +38,7 @@ def _entries(po: Path) -> list[tuple[str, str]]:
 def test_catalogue_is_complete_and_compiled(language: str) -> None:
     po = LOCALE / language / "LC_MESSAGES" / "django.po"
     mo = LOCALE / language / "LC_MESSAGES" / "django.mo"
-    assert "#, fuzzy\nmsgid \"" not in po.read_text(encoding="utf-8").split("\n\n", 1)[1]
+    assert '#, fuzzy\nmsgid "' not in po.read_text(encoding="utf-8").split("\n\n", 1)[1]
     entries = _entries(po)
     assert len(entries) > 200
     untranslated = [msgid for msgid, msgstr in entries if not msgstr]

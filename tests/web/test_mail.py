@@ -56,9 +56,10 @@ def test_substantial_change_enqueues_and_mails_each_person_in_their_language(
     assert f"{settings.TUTELA_BASE_URL}/fr/policy/" in body
     assert f"/fr/policy/diff/?a=1&b={version.number}" in body
     assert messages["jan@example.be"]["Content-Language"] == "nl"
-    assert f"{settings.TUTELA_BASE_URL}/nl/policy/" in messages["jan@example.be"].get_body(
-        preferencelist=("plain",)
-    ).get_content()
+    assert (
+        f"{settings.TUTELA_BASE_URL}/nl/policy/"
+        in messages["jan@example.be"].get_body(preferencelist=("plain",)).get_content()
+    )
     assert messages["ann@example.be"]["Reply-To"] == policy_data["dpo"]["email"]
     assert PolicyChangeNotice.objects.filter(state="sent").count() == 3
 
@@ -76,7 +77,9 @@ def test_minor_change_tells_nobody(policy: Any, policy_data: dict[str, Any]) -> 
 
 
 @pytest.mark.django_db
-def test_the_portal_announces_a_substantial_change(client: Any, policy: Any, policy_data: dict[str, Any]) -> None:
+def test_the_portal_announces_a_substantial_change(
+    client: Any, policy: Any, policy_data: dict[str, Any]
+) -> None:
     from django.core.management import call_command
 
     call_command("createcachetable", verbosity=0)

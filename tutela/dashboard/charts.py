@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def stacked_bars(
     *,
     width: int = 640,
     height: int = 220,
-    names: Mapping[str, str] | None = None,
+    names: Mapping[str, Any] | None = None,
 ) -> BarChart:
     """One stacked column per entry of ``columns`` (e.g. months), one colour per series key (e.g. type).
 
@@ -61,7 +62,7 @@ def stacked_bars(
     ]
     for i, column in enumerate(columns):
         x = left + i * slot + (slot - bar_w) / 2
-        y = height - bottom
+        y: float = height - bottom
         for k_index, key in enumerate(keys):
             count = series[key].get(column, 0)
             if not count or not maximum:
@@ -75,11 +76,17 @@ def stacked_bars(
                     round(bar_w, 1),
                     round(h, 1),
                     f"bar{k_index % 7}",
-                    f"{column} · {names.get(key, key)}: {count}",
+                    f"{column} · {names.get(key, key)!s}: {count}",
                 )
             )
-        labels.append(Label(round(x + bar_w / 2, 1), height - 6, column[-5:]))
-    legend = [(f"bar{i % 7}", names.get(k, k)) for i, k in enumerate(keys)]
+        labels.append(
+            Label(
+                round(x + bar_w / 2, 1),
+                height - 6,
+                f"{column[5:]}/{column[2:4]}" if len(column) == 7 else column,
+            )
+        )
+    legend = [(f"bar{i % 7}", str(names.get(k, k))) for i, k in enumerate(keys)]
     return BarChart(width, height, rects, labels, legend, maximum)
 
 

@@ -44,7 +44,10 @@ def policy_change_plan(*, version_number: int) -> int:
     )
     with transaction.atomic():
         before = PolicyChangeNotice.objects.filter(version_number=version_number).count()
-        rows = [PolicyChangeNotice(version_number=version_number, subject_id=s, created_at=now) for s in subject_ids]
+        rows = [
+            PolicyChangeNotice(version_number=version_number, subject_id=s, created_at=now)
+            for s in subject_ids
+        ]
         PolicyChangeNotice.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
         added = PolicyChangeNotice.objects.filter(version_number=version_number).count() - before
         audit_log(
@@ -110,7 +113,10 @@ def policy_change_send(*, version_number: int, batch: int = BATCH) -> dict[str, 
 
     version = PolicyVersion.objects.get(number=version_number)
     previous = (
-        PolicyVersion.objects.filter(number__lt=version_number).order_by("-number").values_list("number", flat=True).first()
+        PolicyVersion.objects.filter(number__lt=version_number)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
     )
     counts = {"sent": 0, "no_address": 0, "failed": 0}
     last_id = 0
@@ -135,7 +141,9 @@ def policy_change_send(*, version_number: int, batch: int = BATCH) -> dict[str, 
                 if subject_id not in addresses:
                     continue
                 email, language = addresses[subject_id]
-                message = policy_change_message(to=email, language=language, version=version, previous=previous)
+                message = policy_change_message(
+                    to=email, language=language, version=version, previous=previous
+                )
                 message.connection = connection
                 try:
                     message.send(fail_silently=False)
@@ -148,7 +156,9 @@ def policy_change_send(*, version_number: int, batch: int = BATCH) -> dict[str, 
             Notice = PolicyChangeNotice
             Notice.objects.filter(id__in=sent).update(state=Notice.State.SENT, sent_at=now, attempts=1)
             Notice.objects.filter(id__in=missing).update(state=Notice.State.NO_ADDRESS)
-            Notice.objects.filter(id__in=failed).update(state=Notice.State.FAILED, error="smtp refused", attempts=1)
+            Notice.objects.filter(id__in=failed).update(
+                state=Notice.State.FAILED, error="smtp refused", attempts=1
+            )
             audit_log(
                 "policy.change_notice_batch",
                 object_type="policy_version",

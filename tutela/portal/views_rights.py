@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -24,6 +25,7 @@ from tutela.core.audit import audit_log
 from tutela.core.errors import Conflict, InvalidInput, NotFound, Refused
 from tutela.portal.context import portal_context
 from tutela.portal.forms import RightRequestForm
+from tutela.portal.labels import right_view
 from tutela.portal.optional import resolve
 from tutela.portal.ratelimit import allow
 
@@ -55,7 +57,7 @@ def not_available(request: HttpRequest, what: str) -> HttpResponse:
 def rights_index(request: HttpRequest) -> HttpResponse:
     context = portal_context(request, nav="rights")
     policy = context["policy"]
-    context["rights"] = list(policy.rights.items()) if policy else []
+    context["rights"] = [right_view(k, r) for k, r in policy.rights.items()] if policy else []
     return render(request, "portal/rights.html", context)
 
 
@@ -69,7 +71,7 @@ def right_form(request: HttpRequest, right: str) -> HttpResponse:
         raise Http404("no such right")
     purposes = [(key, p.name) for key, p in policy.purposes.items()]
     form = RightRequestForm(request.POST or None, rule=rule, right=right, purposes=purposes)
-    context.update(right=right, rule=rule, form=form)
+    context.update(right=right, rule=right_view(right, rule), form=form)
     if request.method == "POST":
         if not allow(request, "rights", request.POST.get("email")):
             return rate_limited(request)
@@ -184,7 +186,7 @@ def request_status(request: HttpRequest, token: str) -> HttpResponse:
     policy = context["policy"]
     rule = policy.rights.get(status.type) if policy else None
     context.update(
-        type_label=rule.name if rule else status.type,
+        type_label=right_view(status.type, rule)["name"] if rule else status.type,
         state_label=STATE_LABELS.get(status.status, status.status),
         closed=status.status in CLOSED_STATES,
         download=_package_path(status) is not None,
@@ -207,7 +209,7 @@ def _package_path(req: Any) -> Path | None:
 
 
 @never_cache
-def request_download(request: HttpRequest, token: str) -> HttpResponse:
+def request_download(request: HttpRequest, token: str) -> HttpResponseBase:
     """The package, from the private link only, once the request is verified and answered; the read is
     audited."""
     if not allow(request, "download", limit=60):
