@@ -123,3 +123,26 @@ def test_staff_reports_a_breach_and_the_dashboard_shows_the_clocks(
     page.goto(f"{site}/staff/people/{person.public_id}/")
     assert "Data held" in page.inner_text("main")
     shot(page, "person")
+
+
+def test_newsletter_double_opt_in_and_one_click_unsubscribe(
+    chromium: Any, site: str, smtp_server: Any
+) -> None:
+    page = new_page(chromium, locale="en-GB")
+    page.goto(f"{site}/en/newsletter/")
+    page.get_by_label("Your e-mail address").fill("reader@example.org")
+    page.get_by_label("I agree to receive the newsletter by e-mail.").check()
+    page.get_by_role("button", name="Subscribe").click()
+    page.wait_for_url(f"{site}/en/newsletter/sent/")
+    shot(page, "newsletter-sent")
+    [confirm] = smtp_server.wait_for(1)
+    body = confirm.get_body(preferencelist=("plain",)).get_content()
+    page.goto(re.search(r"(http://\S+/newsletter/confirm/\S+/)", body).group(1))
+    page.get_by_role("button", name="Confirm my subscription").click()
+    assert "your subscription is confirmed" in page.inner_text("main")
+    welcome = smtp_server.wait_for(2)[1]
+    body = welcome.get_body(preferencelist=("plain",)).get_content()
+    page.goto(re.search(r"(http://\S+/newsletter/unsubscribe/\S+/)", body).group(1))
+    page.get_by_role("button", name="Unsubscribe").last.click()
+    assert "You are unsubscribed" in page.inner_text("main")
+    shot(page, "newsletter-unsubscribed")

@@ -18,12 +18,17 @@ from django.views.decorators.http import require_http_methods
 from tutela.portal.context import portal_context
 from tutela.portal.forms import NewsletterForm, PreferencesForm
 from tutela.portal.optional import resolve
-from tutela.portal.ratelimit import allow
+from tutela.portal.ratelimit import allow, client_ip
 from tutela.portal.views_rights import SERVICE_ERRORS, not_available, rate_limited
 
 
+def _proof(request: HttpRequest) -> dict[str, str]:
+    """What the consent ledger keeps as a fingerprint of the request (it stores a hash, not the values)."""
+    return {"ip": client_ip(request), "user_agent": str(request.META.get("HTTP_USER_AGENT", ""))[:300]}
+
+
 def _topics() -> list[tuple[str, str]]:
-    lister = resolve("tutela.consent.selectors.newsletter_topics")
+    lister = resolve("tutela.consent.newsletter.newsletter_topics")
     if lister is None:
         return []
     try:
@@ -42,7 +47,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         if not allow(request, "newsletter", request.POST.get("email")):
             return rate_limited(request)
         if form.is_valid():
-            service = resolve("tutela.consent.services.newsletter_subscribe")
+            service = resolve("tutela.consent.newsletter.newsletter_subscribe")
             if service is None:
                 return not_available(request, _("Newsletter subscription"))
             try:
@@ -50,6 +55,8 @@ def subscribe(request: HttpRequest) -> HttpResponse:
                     "email": form.cleaned_data["email"],
                     "language": translation.get_language() or "en",
                     "source": "portal",
+                    "page": request.build_absolute_uri(request.path),
+                    **_proof(request),
                 }
                 if topics:
                     kwargs["topics"] = form.cleaned_data.get("topics") or []
@@ -74,11 +81,11 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         if not allow(request, "newsletter-confirm"):
             return rate_limited(request)
-        service = resolve("tutela.consent.services.newsletter_confirm")
+        service = resolve("tutela.consent.newsletter.newsletter_confirm")
         if service is None:
             return not_available(request, _("Newsletter subscription"))
         try:
-            service(token=token)
+            service(token=token, **_proof(request))
         except SERVICE_ERRORS:
             context["failed"] = True
             return render(request, "portal/newsletter_confirm.html", context, status=400)
@@ -95,11 +102,11 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         if not allow(request, "newsletter-unsubscribe", limit=120):
             return rate_limited(request)
-        service = resolve("tutela.consent.services.newsletter_unsubscribe")
+        service = resolve("tutela.consent.newsletter.newsletter_unsubscribe")
         if service is None:
             return not_available(request, _("Unsubscribe"))
         try:
-            service(token=token)
+            service(token=token, channel="portal", **_proof(request))
         except SERVICE_ERRORS:
             context["failed"] = True
             return render(request, "portal/newsletter_unsubscribe.html", context, status=400)
@@ -110,8 +117,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest, token: str) -> HttpResponse:
-    current = resolve("tutela.consent.selectors.newsletter_preferences")
-    update = resolve("tutela.consent.services.newsletter_preferences_set")
+    current = resolve("tutela.consent.newsletter.newsletter_preferences")
+    update = resolve("tutela.consent.newsletter.newsletter_preferences_set")
     if current is None or update is None:
         return not_available(request, _("Newsletter preferences"))
     try:
