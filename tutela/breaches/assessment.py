@@ -15,21 +15,39 @@ Two steps, both explained in ``reasons``:
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
-from enum import IntEnum
-from functools import cache
-from importlib import resources
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from tutela.breaches import taxonomy as tx
+from tutela.breaches.facts import assessment_schema, facts_schema, validate_facts
 from tutela.breaches.taxonomy import DataType
+from tutela.breaches.weighing import (
+    EI_ORDER,
+    LARGE_SCALE,
+    QUICK_RESTORE_HOURS,
+    SERIOUS_MISUSE,
+    Risk,
+    Work,
+    availability_risk,
+    confidentiality_risk,
+    fmt,
+    integrity_risk,
+)
+
+__all__ = [
+    "RULES_VERSION",
+    "Assessment",
+    "assess",
+    "assessment_schema",
+    "band",
+    "facts_schema",
+    "validate_facts",
+]
 
 #: Version of these rules, stored with every assessment so a later reading knows which rules decided.
 RULES_VERSION = "2026.11-1"
 
 EI_VALUES = {"negligible": 0.25, "limited": 0.5, "significant": 0.75, "maximum": 1.0}
-EI_ORDER = ["negligible", "limited", "significant", "maximum"]
 RAISING = {
     "detailed_profile": "the data allow a detailed profile or assumptions about finances, health, beliefs or "
     "social situation",
@@ -41,26 +59,6 @@ LOWERING = {
     "inaccurate": "the data are known to be inaccurate",
     "limited_insight": "the data reveal less than their category suggests",
 }
-SERIOUS_MISUSE = {
-    "identity_theft",
-    "fraud",
-    "financial_loss",
-    "discrimination",
-    "reputational_damage",
-    "physical_harm",
-}
-#: Restored from a backup within this many hours counts as "came back quickly".
-QUICK_RESTORE_HOURS = 24
-#: Breaches of basic data, by mistake, to identified recipients, about at most this many people.
-FEW_PEOPLE = 10
-#: From this many people, scale turns a risk to more than basic data into a likely high risk.
-LARGE_SCALE = 10_000
-
-
-class Risk(IntEnum):
-    NONE = 0  # unlikely to result in a risk
-    RISK = 1
-    HIGH = 2
 
 
 def band(score: float) -> str:
@@ -96,80 +94,9 @@ class Assessment:
         return data
 
 
-# ---------------------------------------------------------------- validation
-
-
-@cache
-def facts_schema() -> dict[str, Any]:
-    text = resources.files("tutela.breaches").joinpath("schemas/breach-facts.schema.json").read_text()
-    return json.loads(text)  # type: ignore[no-any-return]
-
-
-@cache
-def assessment_schema() -> dict[str, Any]:
-    text = resources.files("tutela.breaches").joinpath("schemas/breach-assessment.schema.json").read_text()
-    return json.loads(text)  # type: ignore[no-any-return]
-
-
-def _path(parts: Any) -> str:
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def validate_facts(facts: Any, *, extra_keys: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
-    """Every problem with the facts as (field, message); empty when they can be assessed.
-
-    ``extra_keys`` are category keys the active policy adds under a fideslang parent.
-    """
-    from jsonschema import Draft202012Validator
-
-    problems: list[tuple[str, str]] = []
-    validator = Draft202012Validator(facts_schema())
-    for err in sorted(validator.iter_errors(facts), key=lambda e: list(map(str, e.absolute_path))):
-        where = _path(err.absolute_path)
-        if err.validator == "required":
-            missing = err.message.split("'")[1] if "'" in err.message else ""
-            where = missing or where
-            message = "is required"
-        elif err.validator == "additionalProperties" and isinstance(err.instance, dict):
-            allowed = set(err.schema.get("properties", {}))
-            for extra in sorted(set(err.instance) - allowed):
-                problems.append((f"{where}.{extra}" if where else extra, "unknown field"))
-            continue
-        else:
-            message = err.message
-        problems.append((where or "(facts)", message))
-    if isinstance(facts, dict) and isinstance(facts.get("data_categories"), list):
-        known = tx.known_keys() | extra_keys
-        for i, key in enumerate(facts["data_categories"]):
-            if isinstance(key, str) and key not in known:
-                problems.append(
-                    (f"data_categories[{i}]", f"unknown data category {key!r} (not a fideslang key)")
-                )
-    return problems
-
-
-# ---------------------------------------------------------------- the engine
-
-
-@dataclass
-class _Work:
-    facts: dict[str, Any]
-    reasons: list[str] = field(default_factory=list)
-
-    def say(self, text: str) -> None:
-        self.reasons.append(text)
-
-
-def _fmt(x: float) -> str:
-    return f"{x:g}"
-
-
 def assess(facts: dict[str, Any]) -> Assessment:
     """Assess validated facts. See the module docstring for the method."""
-    w = _Work(facts)
+    w = Work(facts)
     cats: list[str] = list(dict.fromkeys(facts["data_categories"]))
     people: int = facts["subjects_affected"]
     malicious: bool = facts["malicious"]
@@ -244,7 +171,7 @@ def assess(facts: dict[str, Any]) -> Assessment:
     if moves:
         w.say(
             f"Context moves the data-processing context (DPC) {'; '.join(moves)}: "
-            f"DPC {_fmt(clamped)}{' (kept within 1 to 4)' if clamped != dpc else ''}."
+            f"DPC {fmt(clamped)}{' (kept within 1 to 4)' if clamped != dpc else ''}."
         )
     dpc = clamped
 
@@ -259,16 +186,14 @@ def assess(facts: dict[str, Any]) -> Assessment:
         c = {"none": 0.0, "trusted": 0.25, "known": 0.25, "unknown": 0.5, "public": 0.5}[recipient]
         cb += c
         cb_parts.append(
-            f"loss of confidentiality to {'no identified recipient' if recipient == 'none' else recipient + ' recipients'} +{_fmt(c)}"
+            f"loss of confidentiality to {'no identified recipient' if recipient == 'none' else recipient + ' recipients'} +{fmt(c)}"
         )
     integ_lost = bool(integ.get("lost"))
     if integ_lost:
         recoverable = integ.get("recoverable")
         if recoverable is True:
             c = 0.25 if (malicious or misuse) else 0.0
-            cb_parts.append(
-                f"loss of integrity, recoverable{' and possibly misused' if c else ''} +{_fmt(c)}"
-            )
+            cb_parts.append(f"loss of integrity, recoverable{' and possibly misused' if c else ''} +{fmt(c)}")
         else:
             c = 0.5
             cb_parts.append(
@@ -290,18 +215,18 @@ def assess(facts: dict[str, Any]) -> Assessment:
             c = 0.25
             what = "temporarily unavailable"
         cb += c
-        cb_parts.append(f"loss of availability, {what} +{_fmt(c)}")
+        cb_parts.append(f"loss of availability, {what} +{fmt(c)}")
     if malicious:
         cb += 0.5
         cb_parts.append("caused on purpose +0.5")
     if cb_parts:
-        w.say(f"Circumstances of the breach (CB): {'; '.join(cb_parts)}: CB {_fmt(cb)}.")
+        w.say(f"Circumstances of the breach (CB): {'; '.join(cb_parts)}: CB {fmt(cb)}.")
     else:
         w.say("Circumstances of the breach (CB): nothing was lost or altered on purpose: CB 0.")
 
     raw = round(dpc * ei + cb, 2)
     w.say(
-        f"ENISA score SE = DPC x EI + CB = {_fmt(dpc)} x {_fmt(ei)} + {_fmt(cb)} = {_fmt(raw)} "
+        f"ENISA score SE = DPC x EI + CB = {fmt(dpc)} x {fmt(ei)} + {fmt(cb)} = {fmt(raw)} "
         f"({band(raw).replace('_', ' ')} severity)."
     )
 
@@ -309,7 +234,7 @@ def assess(facts: dict[str, Any]) -> Assessment:
     levels: list[Risk] = []
     if conf_lost:
         levels.append(
-            _confidentiality_risk(
+            confidentiality_risk(
                 w,
                 facts=facts,
                 recipient=recipient,
@@ -328,9 +253,9 @@ def assess(facts: dict[str, Any]) -> Assessment:
     else:
         w.say("No one unauthorised saw or took the data: confidentiality was not lost.")
     if avail_lost:
-        levels.append(_availability_risk(w, avail, quick, dpc_base, vulnerable))
+        levels.append(availability_risk(w, avail, quick, dpc_base, vulnerable))
     if integ_lost:
-        levels.append(_integrity_risk(w, integ, malicious, misuse, dpc_base))
+        levels.append(integrity_risk(w, integ, malicious, misuse, dpc_base))
     if misuse and not conf_lost:
         serious = sorted(set(misuse) & SERIOUS_MISUSE)
         levels.append(Risk.HIGH if serious else Risk.RISK)
@@ -449,11 +374,11 @@ def _identity_fraud(cats: list[str]) -> str:
 
 
 def _ease_of_identification(
-    w: _Work, facts: dict[str, Any], others: list[str], conf_lost: bool, encrypted_safe: bool
+    w: Work, facts: dict[str, Any], others: list[str], conf_lost: bool, encrypted_safe: bool
 ) -> str:
     given = facts.get("identifiability")
     if given:
-        w.say(f"Ease of identification (EI) given as {given} ({_fmt(EI_VALUES[given])}).")
+        w.say(f"Ease of identification (EI) given as {given} ({fmt(EI_VALUES[given])}).")
         return str(given)
     best = None
     which: list[str] = []
@@ -483,161 +408,3 @@ def _ease_of_identification(
     if encrypted_safe and not conf_lost:
         w.say("Encryption does not lessen a loss of availability or integrity: EI stays as the data give it.")
     return plain
-
-
-def _confidentiality_risk(
-    w: _Work,
-    *,
-    facts: dict[str, Any],
-    recipient: str,
-    others: list[str],
-    clear_credentials: list[str],
-    encrypted_safe: bool,
-    dpc: float,
-    ei_level: str,
-    raw: float,
-    fraud: str,
-    vulnerable: bool,
-    misuse: list[str],
-    people: int,
-) -> Risk:
-    malicious = facts["malicious"]
-    serious = sorted(set(misuse) & SERIOUS_MISUSE)
-    if encrypted_safe:
-        w.say(
-            "Confidentiality: the data are unintelligible to anyone not authorised to read them, so their "
-            "loss is unlikely to result in a risk (the case Art. 34(3)(a) describes)."
-        )
-        return Risk.NONE
-    if recipient == "trusted" and not misuse:
-        w.say(
-            "Confidentiality: the data went to a trusted recipient, bound to confidentiality, who confirmed "
-            "deleting or returning them; nothing suggests misuse, so a risk is unlikely."
-        )
-        return Risk.NONE
-    if not others and not clear_credentials:
-        w.say("Confidentiality: only unusable credentials left, so a risk is unlikely.")
-        return Risk.NONE
-    high: list[str] = []
-    sensitive = any(tx.data_type(k) == DataType.SENSITIVE for k in others) or dpc >= 4
-    if sensitive:
-        high.append("the data are sensitive (special categories or similar) or their context makes them so")
-    if fraud and (recipient in ("unknown", "public") or malicious):
-        high.append(f"{fraud} and they reached someone who may misuse them")
-    if clear_credentials and (recipient in ("unknown", "public") or malicious):
-        high.append(
-            "usable credentials were taken, which open accounts (and other accounts where they are reused)"
-        )
-    if serious:
-        high.append(f"misuse has happened or is threatened ({', '.join(serious)})")
-    if vulnerable and recipient in ("unknown", "public"):
-        high.append("vulnerable people are concerned and the data reached unknown persons")
-    if raw >= 3:
-        high.append(f"the ENISA score {_fmt(raw)} is in the high band")
-    if people >= LARGE_SCALE and dpc >= 2 and recipient in ("unknown", "public"):
-        high.append(f"{people} people are concerned and the data say more than basic contact details")
-    if high:
-        w.say("Confidentiality: likely high risk because " + "; ".join(high) + ".")
-        return Risk.HIGH
-    if (
-        not clear_credentials
-        and dpc <= 1
-        and EI_ORDER.index(ei_level) <= EI_ORDER.index("limited")
-        and not (misuse or vulnerable)
-    ):
-        w.say(
-            "Confidentiality: the readable data are basic and hardly point to anyone (pseudonymous), so "
-            "identification and misuse are unlikely and so is a risk."
-        )
-        return Risk.NONE
-    if (
-        not malicious
-        and recipient == "known"
-        and dpc <= 1
-        and people <= FEW_PEOPLE
-        and not (misuse or vulnerable or clear_credentials or fraud)
-    ):
-        w.say(
-            f"Confidentiality: basic data of {people} {'person' if people == 1 else 'people'} went by mistake "
-            "to identified recipients, with nothing suggesting misuse: a risk is unlikely."
-        )
-        return Risk.NONE
-    why = []
-    if malicious:
-        why.append("the data were taken on purpose")
-    if recipient in ("unknown", "public"):
-        why.append(
-            "they may be in the hands of unknown persons" if recipient == "unknown" else "they were public"
-        )
-    if recipient == "known":
-        why.append("identified recipients who are not bound to confidentiality got them")
-    if recipient == "none":
-        why.append("they were exposed, even with no evidence of access")
-    if misuse:
-        why.append(f"misuse is reported ({', '.join(misuse)})")
-    w.say(
-        "Confidentiality: "
-        + ("; ".join(why) or "the data left the controller's control")
-        + ", so a risk (phishing, unwanted contact, loss of control) cannot be ruled out; not a likely high "
-        "risk given the nature of the data."
-    )
-    return Risk.RISK
-
-
-_EFFECT = {
-    "none": "with no effect on the people",
-    "minor": "with minor effects on the people (short delays)",
-    "significant": "disrupting care, payments or services to the people",
-}
-
-
-def _availability_risk(w: _Work, avail: dict[str, Any], quick: bool, dpc_base: int, vulnerable: bool) -> Risk:
-    restored = avail.get("restored_within_hours")
-    impact = avail.get("impact")
-    if impact is None:
-        impact = "none" if quick else "minor"
-        w.say(f"Availability: the effect on the people is not given; {impact} is assumed.")
-    came_back = (
-        f"the data came back after {_fmt(restored)} hours"
-        if restored is not None
-        else "the data are not back"
-    )
-    if impact == "significant":
-        w.say(
-            f"Availability: {came_back} and the loss disrupted care, payments or services to the people: a "
-            "likely high risk."
-        )
-        return Risk.HIGH
-    if (
-        restored is None
-        and avail.get("backup") is not True
-        and (dpc_base >= DataType.SENSITIVE or vulnerable)
-    ):
-        w.say(
-            "Availability: sensitive data, or data of vulnerable people, are lost for good with no backup: a "
-            "likely high risk."
-        )
-        return Risk.HIGH
-    if quick and impact in ("none", "minor"):
-        w.say(f"Availability: {came_back} from a backup, {_EFFECT[impact]}: unlikely to result in a risk.")
-        return Risk.NONE
-    w.say(
-        f"Availability: {came_back}{'' if avail.get('backup') else ' without a usable backup'}, "
-        f"{_EFFECT[impact]}: a risk, not a likely high risk."
-    )
-    return Risk.RISK
-
-
-def _integrity_risk(
-    w: _Work, integ: dict[str, Any], malicious: bool, misuse: list[str], dpc_base: int
-) -> Risk:
-    if integ.get("recoverable") is True and not malicious and not misuse:
-        w.say(
-            "Integrity: the data were altered by mistake and the correct data are restored: unlikely to result in a risk."
-        )
-        return Risk.NONE
-    if integ.get("recoverable") is not True and dpc_base >= DataType.SENSITIVE:
-        w.say("Integrity: sensitive data were altered and cannot be put right: a likely high risk.")
-        return Risk.HIGH
-    w.say("Integrity: data were altered and may be misused or are not restored: a risk.")
-    return Risk.RISK

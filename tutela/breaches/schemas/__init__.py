@@ -1,0 +1,1 @@
+"""Breach facts and assessment JSON schemas (package data)."""
