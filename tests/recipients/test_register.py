@@ -112,3 +112,10 @@ def test_expiring_contracts(policy) -> None:
     rows = expiring_contracts(30, on=today)
     assert [r["key"] for r in rows] == ["past", "soon"]
     assert rows[0]["expired"] is True and rows[1]["days_left"] == 10
+
+
+@pytest.mark.django_db
+def test_country_defaults_to_the_policy_type(policy, policy_data) -> None:
+    rtype = processor_type_outside_eea(policy_data)
+    r = recipient_create(key="default-country", name="Somewhere", recipient_type=rtype)
+    assert r.country == policy_data["recipients"][rtype].get("country", "BE")

@@ -28,7 +28,7 @@ class RecipientIn(Schema):
     key: str
     name: str
     type: str
-    country: str
+    country: str = ""
     role: str | None = None
     scheme: str | None = None
     group_controller: str | None = None

@@ -93,7 +93,7 @@ def recipient_create(
     key: str,
     name: str,
     recipient_type: str,
-    country: str,
+    country: str = "",
     role: str | None = None,
     scheme: str = "",
     group_controller: str = "",
@@ -105,14 +105,14 @@ def recipient_create(
     purposes: list[str] | None = None,
     notes: str = "",
 ) -> Recipient:
-    """Add a recipient to the register. Role, categories and purposes default to its policy type's."""
+    """Add a recipient to the register. Role, country, categories and purposes default to its policy type's."""
     policy = active_policy()
     rtype = policy.recipients.get(recipient_type)
     data: dict[str, Any] = {
         "name": name,
         "recipient_type": recipient_type,
         "role": role or (rtype.role if rtype else ""),
-        "country": country,
+        "country": country or (rtype.country if rtype else ""),
         "scheme": scheme or "",
         "group_controller": group_controller or "",
         "contact_email": contact_email or "",

@@ -28,7 +28,7 @@ def _recipient_options(p: Any, *, creating: bool) -> None:
     p.add_argument("--name", required=creating)
     p.add_argument("--type", dest="recipient_type", required=creating, help="a recipients key of the policy")
     p.add_argument("--role", choices=Role.values, help="default: the role of the policy's recipient type")
-    p.add_argument("--country", required=creating, help="ISO 3166-1 alpha-2 code where the data go")
+    p.add_argument("--country", help="ISO 3166-1 alpha-2 code where the data go (default: its type's)")
     p.add_argument("--scheme", choices=["dpf", "pipeda"], help="certification scheme of the recipient")
     p.add_argument("--group-controller", help="the group entity this recipient is (joint controller)")
     p.add_argument("--email", dest="contact_email", help="contact for Art. 19 notices")
@@ -101,7 +101,7 @@ class Command(TutelaCommand):
         f = self._fields(o)
         r = recipient_create(
             key=o["key"],
-            **{k: v for k, v in f.items() if v is not None or k in ("name", "recipient_type", "country")},
+            **{k: v for k, v in f.items() if v is not None or k in ("name", "recipient_type")},
         )
         return Result(
             recipient_dict(r, safeguards=[]), f"added recipient {r.key} ({r.name}, {r.role}, {r.country})"
