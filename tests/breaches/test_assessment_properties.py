@@ -53,7 +53,7 @@ facts_strategy = st.builds(
             ]
         ),
         max_size=3,
-    ),  # fmt: skip
+    ),
     st.none()
     | st.fixed_dictionaries(
         {},
