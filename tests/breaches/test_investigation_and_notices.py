@@ -162,3 +162,22 @@ def test_public_notice_when_nobody_can_be_reached(policy: Any) -> None:
     comm = breach_notify_subjects(breach_id=breach.pk)
     assert comm.channel == "public_notice"
     assert set(comm.texts) == {"en", "fr", "nl"}
+
+
+@pytest.mark.django_db
+def test_policy_special_categories_count_as_sensitive(policy: Any, policy_data: dict[str, Any]) -> None:
+    # a key the policy adds under a fideslang parent and marks special (Art. 9), e.g. trade-union membership
+    custom = [
+        k for k, v in policy_data["categories"].items() if v.get("special") and v.get("fideslang_parent")
+    ]
+    assert custom
+    breach = report()
+    row = breach_assess(
+        breach_id=breach.pk,
+        facts=facts(
+            data_categories=["user.name", custom[0]],
+            subjects_affected=2,
+            confidentiality={"lost": True, "recipient": "known", "exfiltrated": False},
+        ),
+    )
+    assert row.result["dpc"] == 4 and row.result["notify_subjects"] is True

@@ -111,13 +111,14 @@ class ReviewIn(Schema):
 def assess_facts(request: HttpRequest) -> Any:
     """Body: facts per breach-facts.schema.json. Answer: breach-assessment.schema.json."""
     from tutela.breaches.assessment import assess, validate_facts
-    from tutela.policy.selectors import active_policy
+    from tutela.breaches.facts import policy_keys
 
     facts = _json_body(request)
-    problems = validate_facts(facts, extra_keys=frozenset(active_policy().categories))
+    extra, special = policy_keys()
+    problems = validate_facts(facts, extra_keys=extra)
     if problems:
         raise InvalidInput("invalid breach facts", errors=[FieldError(m, field=f) for f, m in problems])
-    return assess(facts).as_json()
+    return assess(facts, special=special).as_json()
 
 
 @router.post(

@@ -94,8 +94,12 @@ class Assessment:
         return data
 
 
-def assess(facts: dict[str, Any]) -> Assessment:
-    """Assess validated facts. See the module docstring for the method."""
+def assess(facts: dict[str, Any], *, special: frozenset[str] = frozenset()) -> Assessment:
+    """Assess validated facts. See the module docstring for the method.
+
+    ``special`` names further category keys to score as sensitive: the policy's special categories that
+    fideslang has no key for (philosophical belief, trade-union membership …).
+    """
     w = Work(facts)
     cats: list[str] = list(dict.fromkeys(facts["data_categories"]))
     people: int = facts["subjects_affected"]
@@ -148,7 +152,7 @@ def assess(facts: dict[str, Any]) -> Assessment:
         w.say("Who got the data is not known: an unknown number of recipients is assumed.")
         recipient = "unknown"
     # -- DPC
-    dpc_base, dpc_notes = _dpc_base(others, credentials, hashed_safe or encrypted_safe)
+    dpc_base, dpc_notes = _dpc_base(others, credentials, hashed_safe or encrypted_safe, special)
     for note in dpc_notes:
         w.say(note)
     fraud = _identity_fraud(cats)
@@ -332,9 +336,14 @@ def assess(facts: dict[str, Any]) -> Assessment:
     )
 
 
-def _dpc_base(others: list[str], credentials: list[str], unusable: bool) -> tuple[int, list[str]]:
+def _dpc_base(
+    others: list[str], credentials: list[str], unusable: bool, special: frozenset[str]
+) -> tuple[int, list[str]]:
     notes: list[str] = []
-    types = {k: tx.data_type(k) for k in others}
+    types = {
+        k: DataType.SENSITIVE if any(k == s or k.startswith(s + ".") for s in special) else tx.data_type(k)
+        for k in others
+    }
     base = max(types.values(), default=DataType.SIMPLE)
     described = ", ".join(f"{k} {t.name.lower()}" for k, t in types.items())
     if types:

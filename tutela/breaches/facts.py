@@ -60,3 +60,14 @@ def validate_facts(facts: Any, *, extra_keys: frozenset[str] = frozenset()) -> l
                     (f"data_categories[{i}]", f"unknown data category {key!r} (not a fideslang key)")
                 )
     return problems
+
+
+def policy_keys() -> tuple[frozenset[str], frozenset[str]]:
+    """The active policy's category keys, and those of them it marks special (Art. 9); empty without one."""
+    try:
+        from tutela.policy.selectors import active_policy
+
+        categories = active_policy().categories
+    except Exception:  # no policy loaded yet: fideslang keys only
+        return frozenset(), frozenset()
+    return frozenset(categories), frozenset(k for k, c in categories.items() if c.special)

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from tutela.breaches import clocks
 from tutela.breaches.assessment import RULES_VERSION, assess, validate_facts
+from tutela.breaches.facts import policy_keys
 from tutela.breaches.models import (
     AuthorityNotification,
     Breach,
@@ -302,10 +303,11 @@ def breach_record_investigation(
 
 def breach_assess(*, breach_id: int, facts: dict[str, Any]) -> BreachAssessment:
     """Run the risk assessment on the facts and keep facts, result and rules version with the breach."""
-    problems = validate_facts(facts, extra_keys=frozenset(_policy().categories))
+    extra, special = policy_keys()
+    problems = validate_facts(facts, extra_keys=extra)
     if problems:
         raise InvalidInput("invalid breach facts", errors=[FieldError(m, field=f) for f, m in problems])
-    result = assess(facts)
+    result = assess(facts, special=special)
     with transaction.atomic():
         breach = _get(breach_id, lock=True)
         row = BreachAssessment.objects.create(

@@ -46,6 +46,9 @@ DATA_TYPE: dict[str, DataType] = {
     "user.demographic.race_ethnicity": DataType.SENSITIVE,
     "user.demographic.religious_belief": DataType.SENSITIVE,
     "user.demographic.sexual_orientation": DataType.SENSITIVE,
+    # custom keys policies commonly add for the other Art. 9 categories
+    "user.demographic.philosophical_belief": DataType.SENSITIVE,
+    "user.workplace.trade_union_membership": DataType.SENSITIVE,
 }
 
 #: Keys that are credentials: scored by the data they give access to.
@@ -61,6 +64,7 @@ IDENTIFYING: dict[str, str] = {
     "user.government_id": DIRECT,
     "user.content.self_image": DIRECT,
     "user.biometric": DIRECT,
+    "user.sensor.cctv_image": INDIRECT,
     "user.contact.phone_number": INDIRECT,
     "user.contact.address": INDIRECT,
     "user.contact.address.city": WEAK,

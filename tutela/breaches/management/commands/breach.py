@@ -81,15 +81,6 @@ def _print_assessment(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _extra_keys() -> frozenset[str]:
-    try:
-        from tutela.policy.selectors import active_policy
-
-        return frozenset(active_policy().categories)
-    except Exception:  # no policy loaded yet: fideslang keys only
-        return frozenset()
-
-
 class Command(TutelaCommand):
     help = "Personal-data breaches: assess, report, investigate, notify, and keep the breach register."
 
@@ -191,9 +182,11 @@ class Command(TutelaCommand):
     # -- assess
     def sub_assess(self, **o: Any) -> Result:
         from tutela.breaches.assessment import assess, validate_facts
+        from tutela.breaches.facts import policy_keys
 
         facts = read_document(o["facts"], field="FACTS")
-        problems = validate_facts(facts, extra_keys=_extra_keys())
+        extra, special = policy_keys()
+        problems = validate_facts(facts, extra_keys=extra)
         if problems:
             raise InvalidInput(
                 "invalid breach facts", errors=[FieldError(m, field=f, file=o["facts"]) for f, m in problems]
@@ -202,9 +195,9 @@ class Command(TutelaCommand):
             from tutela.breaches.services import breach_assess
 
             row = breach_assess(breach_id=o["breach"], facts=facts)
-            data = {k: row.result[k] for k in assess(facts).as_json()}
+            data = {k: row.result[k] for k in assess(facts, special=special).as_json()}
         else:
-            data = assess(facts).as_json()
+            data = assess(facts, special=special).as_json()
         return Result(data, _print_assessment(data))
 
     # -- report
