@@ -258,3 +258,66 @@ def test_between_the_two_entities_disclosed_items_become_visible(policy, person)
     assert set(item_ids_disclosed_to_controller("crm-asbl")) == set()
     with pytest.raises(Refused):  # an entity does not disclose to itself
         disclose([person["subject"].pk], recipient_key="ac-cs", controller="ac-cs")
+
+
+def _people(n: int) -> list[int]:
+    from tests.factories.subjects import DataItemFactory, SubjectFactory
+
+    ids = []
+    for i in range(n):
+        s = SubjectFactory()
+        DataItemFactory(subject=s, category="user.name", value=f"Person {i}", purposes=[PURPOSE])
+        DataItemFactory(
+            subject=s, category="user.contact.email", value=f"p{i}@example.org", purposes=[PURPOSE]
+        )
+        ids.append(s.pk)
+    return ids
+
+
+@pytest.mark.django_db
+def test_disclosure_queries_do_not_grow_with_people(policy, django_assert_max_num_queries) -> None:
+    recipient_create(
+        key="printer",
+        name="Printer",
+        recipient_type="it-providers",
+        country="BE",
+        purposes=[PURPOSE],
+        categories=["user.name", "user.contact.email"],
+    )
+    few, many = _people(3), _people(40)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        disclose(few, recipient_key="printer")
+    with django_assert_max_num_queries(len(small.captured_queries) + 2):
+        export = disclose(many, recipient_key="printer")
+    assert export.disclosure.items_count == 80
+    assert DisclosedItem.objects.filter(disclosure=export.disclosure).count() == 80
+    with CaptureQueriesContext(connection) as reads:
+        recipients_of_subject(many[0])
+        propagation_targets(many[0])
+    assert len(reads.captured_queries) <= 4
+
+
+@pytest.mark.django_db
+def test_recipients_of_subject_first_and_last(policy, person) -> None:
+    recipient_create(
+        key="printer",
+        name="Printer",
+        recipient_type="it-providers",
+        country="BE",
+        purposes=[PURPOSE],
+        categories=["user.name"],
+    )
+    with time_machine.travel(dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC), tick=False):
+        disclose([person["subject"].pk], recipient_key="printer")
+    with time_machine.travel(dt.datetime(2026, 4, 1, 9, tzinfo=dt.UTC), tick=False):
+        disclose([person["subject"].pk], recipient_key="printer")
+    (r,) = recipients_of_subject(person["subject"].pk)
+    assert r["first_disclosure"].startswith("2026-03-01") and r["last_disclosure"].startswith("2026-04-01")
+    assert r["disclosures"] == 2 and r["basis"] == "eea" and r["safeguard"] is None
+    assert [d["at"][:10] for d in disclosures_of_subject(person["subject"].pk)] == [
+        "2026-03-01",
+        "2026-04-01",
+    ]
