@@ -34,7 +34,7 @@ def message(
         ("Hello, I would like a copy of my personal data please. Thank you", "access", "en"),
         ("Bonjour, je demande l'effacement de mes données. Merci", "erasure", "fr"),
         ("Goedendag, ik wil mijn gegevens laten wissen. Bedankt", "erasure", "nl"),
-        ("Je m’oppose à recevoir de la publicité de votre part", "objection", "fr"),
+        ("Je m\u2019oppose à recevoir de la publicité de votre part", "objection", "fr"),
         ("Ik wil graag inzage in mijn gegevens", "access", "nl"),
         ("Please unsubscribe me from the newsletter", "withdrawal", "en"),
         ("Hello, when is the next event?", None, "en"),

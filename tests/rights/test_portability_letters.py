@@ -32,7 +32,7 @@ def receiver() -> Iterator[tuple[str, Receiver]]:
     state = Receiver(fail_first=1)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             state.calls += 1
             body = self.rfile.read(int(self.headers["Content-Length"]))
             if state.calls <= state.fail_first:

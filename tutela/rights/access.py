@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import re
 import zipfile
 from pathlib import Path
@@ -19,6 +20,8 @@ from django.template import Context
 
 from tutela.core import clock
 from tutela.rights import register
+
+log = logging.getLogger("tutela.rights")
 
 KEYS = (
     "subject",
@@ -95,7 +98,7 @@ def _retention_words(rule: Any, language: str) -> str:
         try:
             return str(fn(rule, language))
         except Exception:  # wording is a nicety; the rule's own description is the fallback
-            pass
+            log.warning("retention wording failed for %s", getattr(rule, "name", rule), exc_info=True)
     return str(rule.description)
 
 
@@ -242,7 +245,7 @@ def build_data(subject_id: int, *, language: str = "en") -> dict[str, Any]:
             {
                 "recipient": k["name"],
                 "country": k["country"],
-                "safeguard": policy.recipients[k["key"]].transfer_mechanism or "",
+                "safeguard": policy.recipients[str(k["key"])].transfer_mechanism or "",
             }
             for k in outside
         ],

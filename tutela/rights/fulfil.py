@@ -164,6 +164,11 @@ def request_fulfil(
     return result
 
 
+def _sid(req: RightsRequest) -> int:
+    assert req.subject_id is not None, "handlers run only for a resolved person"
+    return req.subject_id
+
+
 def _identifiers(req: RightsRequest) -> dict[str, str]:
     out: dict[str, str] = {}
     if req.subject_id is None:
@@ -192,8 +197,8 @@ def _access(req: RightsRequest) -> Fulfilment:
     from tutela.rights.access import write_package
 
     path, count = write_package(
-        req.subject_id, exports_dir() / f"request-{req.pk}-access.zip", language=req.language
-    )  # type: ignore[arg-type]
+        _sid(req), exports_dir() / f"request-{req.pk}-access.zip", language=req.language
+    )
     req.details = {**req.details, "package": str(path), "items": count}
     return Fulfilment(
         req.pk,
@@ -274,7 +279,7 @@ def _objection(req: RightsRequest) -> Fulfilment:
 
 
 def _restriction(req: RightsRequest) -> Fulfilment:
-    items = DataItem.objects.filter(subject_id=req.subject_id, status=DataItem.Status.ACTIVE)
+    items = DataItem.objects.filter(subject_id=_sid(req), status=DataItem.Status.ACTIVE)
     if req.controller:
         items = items.filter(controller=req.controller)
     ids = [i.pk for i in items if not req.purpose or req.purpose in (i.purposes or [])]
@@ -332,7 +337,7 @@ def _withdrawal(req: RightsRequest) -> Fulfilment:
     if not done:
         return Fulfilment(req.pk, "", "refused", reasons or ["There was no consent to withdraw."])
     names = ", ".join(policy.purposes[k].name for k in done)
-    return Fulfilment(req.pk, "", "granted", [f"Your consent is withdrawn for: {names}."] + reasons)
+    return Fulfilment(req.pk, "", "granted", [f"Your consent is withdrawn for: {names}.", *reasons])
 
 
 def _rectification(req: RightsRequest) -> Fulfilment:
@@ -345,11 +350,8 @@ def _rectification(req: RightsRequest) -> Fulfilment:
     for n, change in enumerate(changes):
         category = change.get("category", "")
         value = str(change.get("value", ""))
-        qs = DataItem.objects.filter(subject_id=req.subject_id, status__in=("active", "restricted"))
-        if change.get("item"):
-            qs = qs.filter(pk=int(change["item"]))
-        else:
-            qs = qs.filter(category=category)
+        qs = DataItem.objects.filter(subject_id=_sid(req), status__in=("active", "restricted"))
+        qs = qs.filter(pk=int(change["item"])) if change.get("item") else qs.filter(category=category)
         if req.controller:
             qs = qs.filter(controller=req.controller)
         items = list(qs)
