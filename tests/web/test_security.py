@@ -136,3 +136,20 @@ def test_forms_need_csrf(policy: Any) -> None:
     assert strict.post("/staff/login/", {"username": "x", "password": "y"}).status_code == 403
     assert strict.post("/en/newsletter/", {"email": "a@example.org"}).status_code == 403
     assert strict.post("/en/rights/access/", {"email": "a@example.org"}).status_code == 403
+
+
+def test_verified_dpo_reaches_the_admin_registers(staff_client: Any) -> None:
+    assert staff_client.get("/admin/").status_code == 200
+
+
+def test_staff_of_one_entity_see_only_their_breaches(client: Any, make_staff: Any, policy: Any) -> None:
+    from tests.factories.breaches import report
+
+    mine, other = list(policy.controllers)[:2]
+    report(controller=other, summary="Other entity's incident")
+    report(controller=mine, summary="Our own incident")
+    staff, password, device = make_staff("staff", controller=mine)
+    login(client, staff.username, password, device)
+    html = client.get("/staff/").content.decode() + client.get("/staff/breaches/").content.decode()
+    assert "Our own incident" in html
+    assert "Other entity" not in html

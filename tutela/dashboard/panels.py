@@ -50,7 +50,17 @@ def dashboard_panels(principal: Principal) -> dict[str, Any]:
         stats = queries.request_statistics(principal, months)
         panels["request_stats"] = stats
         panels["requests_chart"] = stacked_bars(months, stats["per_month_by_type"], names=TYPE_NAMES)
-    panels["breaches"] = _call("tutela.breaches.selectors.open_breach_clocks")
+    breaches = _call("tutela.breaches.selectors.open_breach_clocks")
+    if breaches and not principal.is_group_wide:
+        from tutela.breaches.models import Breach
+
+        ids = set(
+            Breach.objects.filter(
+                pk__in=[b["id"] for b in breaches], controller__in=("", principal.controller)
+            ).values_list("pk", flat=True)
+        )
+        breaches = [b for b in breaches if b["id"] in ids]
+    panels["breaches"] = breaches
     sweep = _call("tutela.retention.selectors.next_sweep_preview", 20)
     if sweep is not None and not principal.is_group_wide:
         sweep = [row for row in sweep if row.get("controller") == principal.controller]
