@@ -400,14 +400,18 @@ def _ease_of_identification(
         elif level == best:
             which.append(key)
     plain = best or "limited"
+    verb = "identifies" if len(which) == 1 else "identify"
     if best is None:
         w.say("No identifier among the data: ease of identification assumed limited (0.5).")
     elif best == "maximum":
-        w.say(f"{', '.join(which)} identify the people directly: ease of identification (EI) maximum (1).")
+        w.say(f"{', '.join(which)} {verb} the people directly: ease of identification (EI) maximum (1).")
     elif best == "significant":
-        w.say(f"{', '.join(which)} identify the people with some extra research: EI significant (0.75).")
+        w.say(f"{', '.join(which)} {verb} the people with some extra research: EI significant (0.75).")
     else:
-        w.say(f"Only {', '.join(which)} point to the people (pseudonymous or partial): EI limited (0.5).")
+        w.say(
+            f"Only {', '.join(which)} {'points' if len(which) == 1 else 'point'} to the people (pseudonymous or "
+            "partial): EI limited (0.5)."
+        )
     if conf_lost and encrypted_safe:
         w.say(
             "Whoever got the data cannot read them (encrypted, key safe): EI negligible (0.25) for the loss "

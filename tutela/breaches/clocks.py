@@ -41,7 +41,7 @@ class ClockState:
 
 
 def _local(value: dt.datetime) -> str:
-    return value.astimezone(BRUSSELS).isoformat()
+    return value.astimezone(BRUSSELS).replace(microsecond=0).isoformat()
 
 
 def due_after(start: dt.datetime, hours: int) -> dt.datetime:

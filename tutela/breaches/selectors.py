@@ -47,6 +47,10 @@ def breach_clocks(breach: Breach, *, now: Any = None, hours: tuple[int, int] | N
     return out
 
 
+def _iso(value: Any) -> str:
+    return str(value.replace(microsecond=0).isoformat())
+
+
 def breach_row(breach: Breach, *, now: Any = None, hours: tuple[int, int] | None = None) -> dict[str, Any]:
     return {
         "id": breach.pk,
@@ -59,9 +63,9 @@ def breach_row(breach: Breach, *, now: Any = None, hours: tuple[int, int] | None
         "severity": breach.severity or None,
         "notify_authority": breach.notify_authority,
         "notify_subjects": breach.notify_subjects,
-        "detected_at": breach.detected_at.isoformat(),
-        "aware_at": breach.aware_at.isoformat(),
-        "reported_at": breach.reported_at.isoformat(),
+        "detected_at": _iso(breach.detected_at),
+        "aware_at": _iso(breach.aware_at),
+        "reported_at": _iso(breach.reported_at),
         "clocks": breach_clocks(breach, now=now, hours=hours),
     }
 

@@ -81,6 +81,66 @@ def _print_assessment(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _clock_cell(c: dict[str, Any]) -> str:
+    if not c.get("due"):
+        return c["state"].replace("_", " ")
+    return f"{c['state'].replace('_', ' ')} (due {c['due'][:16].replace('T', ' ')})"
+
+
+def _detail_text(d: dict[str, Any]) -> str:
+    r, inv, reg = d["reporter"], d["investigation"], d["register"]
+
+    def yn(v: Any) -> str:
+        return "unknown" if v is None else ("yes" if v else "no")
+
+    lines = [
+        f"Breach {d['id']}: {d['summary']}",
+        f"  status {d['status']}, urgency {d['urgency']}, type {d['incident_type']}, "
+        f"severity {d['severity'] or 'not assessed'}",
+        f"  detected {d['detected_at'][:16]}, aware {d['aware_at'][:16]}, reported {d['reported_at'][:16]} (UTC)",
+        f"  investigation: {_clock_cell(d['clocks']['investigation'])}",
+        f"  authority:     {_clock_cell(d['clocks']['authority'])}",
+        f"  reported by {r['name']}, {r['address']}, {r['email'] or 'no e-mail'}, {r['phone']}",
+    ]
+    if d.get("processor"):
+        lines.append(
+            f"  processor's report: {d['processor']['name']} at {d['processor']['reported_at'][:16]}"
+        )
+    lines += [
+        "",
+        d["description"],
+        "",
+        f"Investigation: nature {inv['nature'] or '-'}; data {', '.join(inv['data_types']) or '-'}; "
+        f"personal data {yn(inv['personal_data_affected'])}; personal-data breach {yn(inv['is_personal_data_breach'])}; "
+        f"people {d['people_concerned'] if d['people_concerned'] is not None else '?'} "
+        f"({inv['subjects_found']} found in the register)",
+        f"Duties: notify the authority {yn(d['notify_authority'])}; tell the people {yn(d['notify_subjects'])}",
+    ]
+    if d["assessments"]:
+        last = d["assessments"][-1]
+        lines.append(f"Latest assessment ({last['at'][:16]}, rules {last['rules_version']}):")
+        lines += [f"  - {x}" for x in last["result"]["reasons"]]
+    for n in d["authority_notifications"]:
+        lines.append(
+            f"Authority notification {n['number']} ({n['phase']}) at {n['at'][:16]}{' LATE: ' + n['delay_reasons'] if n['late'] else ''}"
+        )
+    for c in d["communications"]:
+        lines.append(
+            f"Communication to the people by {c['channel']} at {c['at'][:16]}: {c['delivery'] or c['total']}"
+        )
+    lines.append("Chronology:")
+    lines += [f"  {e['at'][:16]}  {e['kind']}: {e['text']}" for e in reg["chronology"]]
+    for label, key in (("Main cause", "main_cause"), ("Contributing factors", "contributing_factors"),
+                       ("Responses", "responses"), ("Recommendations", "recommendations"),
+                       ("Lessons learned", "lessons_learned"), ("Not notified because", "not_notified_reason"),
+                       ("DPO review", "dpo_review")):  # fmt: skip
+        if reg.get(key):
+            lines.append(f"{label}: {reg[key]}")
+    for ch in reg["recommended_changes"]:
+        lines.append(f"Change #{ch['id']} [{ch['state']}]: {ch['description']}")
+    return "\n".join(lines)
+
+
 class Command(TutelaCommand):
     help = "Personal-data breaches: assess, report, investigate, notify, and keep the breach register."
 
@@ -282,14 +342,16 @@ class Command(TutelaCommand):
             from rich.console import Console
             from rich.table import Table
 
-            table = Table("id", "summary", "status", "severity", "investigation", "authority 72 h")
+            table = Table("id", "summary", "status", "severity", "investigation 24 h", "authority 72 h")
             for r in rows:
-                a = r["clocks"]["authority"]
-                i = r["clocks"]["investigation"]
                 table.add_row(
-                    str(r["id"]), r["summary"][:50], r["status"], r["severity"] or "-",
-                    f"{i['state']} ({i['due'][:16]})", f"{a['state']}" + (f" ({a['due'][:16]})" if a.get("due") else ""),
-                )  # fmt: skip
+                    str(r["id"]),
+                    r["summary"][:50],
+                    r["status"],
+                    r["severity"] or "-",
+                    _clock_cell(r["clocks"]["investigation"]),
+                    _clock_cell(r["clocks"]["authority"]),
+                )
             Console().print(table)
 
         return Result({"breaches": rows, "count": len(rows)}, show)
@@ -298,7 +360,7 @@ class Command(TutelaCommand):
         from tutela.breaches.selectors import breach_detail
 
         data = breach_detail(o["id"])
-        return Result(data, json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        return Result(data, _detail_text(data))
 
     def sub_clocks(self, **o: Any) -> Result:
         from tutela.breaches.selectors import open_breach_clocks
