@@ -227,3 +227,119 @@ def test_art19_notice_by_email_and_in_the_answer(policy: Any, smtp_server: Any) 
     ]
     assert answer and "Cabinet Lex" in answer[0].get_content()
     assert result.outcome == "partial"
+
+
+def test_erasure_is_atomic_and_can_be_run_again(policy: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tutela.rights import erasure
+
+    person = prospect()
+    earlier = open_request("access", "jan.peeters@example.be", reply_to="jan.peeters@example.be")
+    req = open_request("erasure", "jan.peeters@example.be")
+
+    def crash(subject_id: int) -> int:
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(erasure, "audit_redact_subject", crash)
+    with pytest.raises(RuntimeError):
+        request_fulfil(request_id=req.pk)
+    # nothing half-done
+    assert DataItem.objects.filter(subject_id=person.pk).count() == 3
+    assert not Tombstone.objects.exists()
+    req.refresh_from_db()
+    assert req.status == "in_progress"
+    monkeypatch.undo()
+    result = request_fulfil(request_id=req.pk)
+    assert result.outcome == "granted"
+    assert not DataItem.objects.filter(subject_id=person.pk).exists()
+    earlier.refresh_from_db()
+    assert (earlier.identifier_sealed, earlier.reply_to_sealed, earlier.subject_id) == ("", "", None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_art19_notice_by_webhook(policy: Any) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    got: list[dict[str, Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            got.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        person = member()
+        disclose(person, webhook_url="https://lex.example/art19")
+        from tutela.recipients.models import Recipient
+
+        # the recipients register accepts only https; the test server listens on plain loopback http
+        Recipient.objects.filter(key="lawyers").update(
+            webhook_url=f"http://127.0.0.1:{server.server_address[1]}/art19"
+        )
+        req = open_request("restriction", "marie.dupont@example.be")
+        from tutela.rights.services import request_sign
+
+        request_sign(request_id=req.pk, signed_on=dt.date.today(), signature="scan")
+        request_fulfil(request_id=req.pk)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(got) == 1 and got[0]["event"] == "restricted" and got[0]["request"] == f"R-{req.pk}"
+    assert got[0]["identifiers"] == {"email": "marie.dupont@example.be"}
+    notice = Notice.objects.get(request_id=req.pk)
+    assert (notice.channel, notice.status, notice.attempts) == ("webhook", "sent", 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_failed_notice_is_delivered_by_the_retry(policy: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from tutela.rights import transport
+    from tutela.rights.propagation import notices_retry
+
+    monkeypatch.setattr(transport, "BACKOFF", 0.01)
+    state = {"up": False, "got": 0}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            if state["up"]:
+                state["got"] += 1
+            self.send_response(200 if state["up"] else 502)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        person = member()
+        disclose(person, webhook_url="https://lex.example/art19")
+        from tutela.recipients.models import Recipient
+
+        Recipient.objects.filter(key="lawyers").update(
+            webhook_url=f"http://127.0.0.1:{server.server_address[1]}/"
+        )
+        req = open_request(
+            "rectification",
+            "marie.dupont@example.be",
+            details={"changes": [{"category": "user.name", "value": "M. Dupont"}]},
+        )
+        request_fulfil(request_id=req.pk)
+        notice = Notice.objects.get(request_id=req.pk)
+        assert notice.status == "failed" and notice.attempts == 3 and notice.body_sealed
+        state["up"] = True
+        assert notices_retry() == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+    notice.refresh_from_db()
+    assert (notice.status, notice.body_sealed, state["got"]) == ("sent", "", 1)

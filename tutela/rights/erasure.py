@@ -117,6 +117,7 @@ def erase_subject(req: RightsRequest) -> ErasureResult:
             Interaction.objects.filter(subject_id=subject_id).delete()
             Relationship.objects.filter(subject_id=subject_id).delete()
             _erase_elsewhere(subject_id)
+            _forget_requests(subject_id, keep=req.pk)
             Subject.objects.filter(pk=subject_id).update(
                 erased_at=now, updated_at=now, version=subject.version + 1
             )
@@ -143,6 +144,16 @@ def erase_subject(req: RightsRequest) -> ErasureResult:
             },
         )
     return result
+
+
+def _forget_requests(subject_id: int, *, keep: int) -> None:
+    """The person's other requests keep their dates and outcomes, not what identifies them or what they said."""
+    from tutela.rights.models import InboundMail
+
+    others = RightsRequest.objects.filter(subject_id=subject_id).exclude(pk=keep)
+    InboundMail.objects.filter(request__in=others).update(sender_sealed="", subject_line="")
+    InboundMail.objects.filter(request_id=keep).update(sender_sealed="", subject_line="")
+    others.update(identifier_sealed="", reply_to_sealed="", details={}, subject=None)
 
 
 def _erase_elsewhere(subject_id: int) -> None:

@@ -135,6 +135,7 @@ class Notice(models.Model):
     status = models.CharField(max_length=10, default="pending", help_text="pending, sent or failed")
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    body_sealed = models.TextField(blank=True, help_text="the notice, encrypted until delivered")
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import transaction
 
-from tutela.core import clock
+from tutela.core import clock, crypto
 from tutela.core.audit import audit_log
 from tutela.rights import register
 from tutela.rights.models import Notice, RightsRequest
@@ -70,16 +70,21 @@ def notices_plan(req: RightsRequest, *, categories: list[str], identifiers: dict
             "details": {"changes": req.details.get("changes", [])} if req.type == "rectification" else {},
         }
         ids = [n.pk for n in out if n.status == "pending"]
-        transaction.on_commit(lambda: deliver(ids, body))
+        sealed = crypto.encrypt(json.dumps(body), context="request.notice")
+        Notice.objects.filter(pk__in=ids).update(body_sealed=sealed)
+        transaction.on_commit(lambda: deliver(ids))
     return out
 
 
-def deliver(notice_ids: list[int], body: dict[str, Any]) -> None:
+def deliver(notice_ids: list[int]) -> None:
     """Send pending notices now (after commit); failures are recorded for a retry."""
     from tutela.core.mail import build_message
     from tutela.rights.transport import check_url, post_json
 
     for notice in Notice.objects.filter(pk__in=notice_ids).exclude(status="sent"):
+        if not notice.body_sealed:
+            continue
+        body = json.loads(crypto.decrypt(notice.body_sealed, context="request.notice"))
         notice.attempts += 1
         try:
             if notice.channel == "webhook":
@@ -104,25 +109,19 @@ def deliver(notice_ids: list[int], body: dict[str, Any]) -> None:
             notice.status = "sent"
             notice.sent_at = clock.now()
             notice.last_error = ""
+            notice.body_sealed = ""
         except Exception as exc:  # delivery problems are recorded, never lost
             notice.status = "failed"
             notice.last_error = f"{type(exc).__name__}: {exc}"[:1000]
-        notice.save(update_fields=["status", "attempts", "sent_at", "last_error"])
+        notice.save(update_fields=["status", "attempts", "sent_at", "last_error", "body_sealed"])
 
 
 def notices_retry() -> int:
-    """Deliver again the notices that failed or never went (for a periodic task)."""
-    pending = list(Notice.objects.filter(status__in=("pending", "failed")).select_related("request"))
-    for n in pending:
-        deliver(
-            [n.pk],
-            {
-                "event": EVENTS.get(n.request.type, n.request.type),
-                "request": f"R-{n.request_id}",
-                "at": clock.now().isoformat(),
-                "categories": [],
-                "identifiers": {},
-                "details": {},
-            },
-        )
-    return len(pending)
+    """Deliver again the notices that failed or never went (a periodic task); returns how many were tried."""
+    ids = list(
+        Notice.objects.filter(status__in=("pending", "failed"))
+        .exclude(body_sealed="")
+        .values_list("pk", flat=True)
+    )
+    deliver(ids)
+    return len(ids)
