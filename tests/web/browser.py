@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,6 @@ SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 
-# Playwright's sync API runs an event loop in the test thread; the ORM calls of the test are still
-# synchronous and sequential, so Django's guard against async contexts does not apply here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def new_page(chromium: Any, *, locale: str = "en-GB", viewport: dict[str, int] | None = None) -> Any:

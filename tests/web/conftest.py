@@ -19,17 +19,31 @@ def _clean_cache(db: Any) -> Any:
     cache.clear()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Any:
-    """Debian's chromium driven by Playwright (one browser for the session)."""
+    """Debian's chromium driven by Playwright, for one test module.
+
+    Playwright's sync API keeps an event loop in the test thread while it runs; the ORM calls of these tests
+    stay synchronous and sequential, so Django's guard against async contexts is lifted for the module only
+    and Playwright is stopped before any other module runs."""
+    import os
+
     from playwright.sync_api import sync_playwright
 
     from tests.web.browser import CHROMIUM, CHROMIUM_ARGS
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if before is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
 
 
 def current_totp(device: Any, offset: int = 0) -> str:
