@@ -19,7 +19,6 @@ PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 
 
-
 def new_page(chromium: Any, *, locale: str = "en-GB", viewport: dict[str, int] | None = None) -> Any:
     context = chromium.new_context(locale=locale, viewport=viewport or DESKTOP, accept_downloads=True)
     page = context.new_page()

@@ -164,3 +164,74 @@ def test_auditor_cannot_act(client: Any, make_staff: Any, clock_now: Any) -> Non
     login(client, auditor.username, password, device)
     assert client.get(f"/staff/requests/{req.pk}/").status_code == 200
     assert client.post(f"/staff/requests/{req.pk}/verify/", {"version": req.version}).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_objection_from_the_portal_signed_reasoned_then_decided_by_the_dpo(
+    client: Any, staff_client: Any, policy: Any, policy_data: dict[str, Any], smtp_server: Any
+) -> None:
+    from tutela.rights.models import RightsRequest
+
+    member("marie@example.be")
+    # a purpose based on legitimate interest that is not prospecting: the objection needs a DPO decision
+    purpose = next(
+        k
+        for k, p in policy_data["purposes"].items()
+        if p["legal_basis"] == "legitimate_interest" and not p.get("direct_marketing")
+    )
+    from tutela.core import clock
+
+    r = client.post(
+        "/en/rights/objection/",
+        {
+            "email": "marie@example.be",
+            "name": "Marie Dupont",
+            "details": "I moved abroad and no longer want this.",
+            "purpose": purpose,
+            "signed_on": clock.today().isoformat(),
+            "signature": "Marie Dupont",
+            "sign_confirm": "on",
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:2000]
+    req = RightsRequest.objects.get()
+    assert req.signed_on == clock.today() and req.purpose == purpose
+    assert req.details["reasons"].startswith("I moved abroad")
+    staff_client.post(f"/staff/requests/{req.pk}/verify/", {"version": req.version})
+    req.refresh_from_db()
+    page = staff_client.get(f"/staff/requests/{req.pk}/").content.decode()
+    assert "Decide the objection" in page
+    staff_client.post(
+        f"/staff/requests/{req.pk}/decide/",
+        {
+            "version": req.version,
+            "grant": "yes",
+            "balancing": "No compelling interest outweighs the reasons.",
+        },
+    )
+    req.refresh_from_db()
+    assert req.decision["dpo"]["grant"] is True
+    r = staff_client.post(f"/staff/requests/{req.pk}/fulfil/", {"version": req.version}, follow=True)
+    req.refresh_from_db()
+    assert req.status == "answered", r.content.decode()[-3000:]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rectification_recorded_by_staff_then_fulfilled(
+    staff_client: Any, policy: Any, smtp_server: Any
+) -> None:
+    from tutela.subjects.models import DataItem
+
+    person = member("marie@example.be")
+    req = open_request("rectification", "marie@example.be")
+    r = staff_client.post(
+        f"/staff/requests/{req.pk}/changes/",
+        {"version": req.version, "category": "user.contact.phone_number", "value": "+32 470 99 88 77"},
+    )
+    assert r.status_code == 302
+    req.refresh_from_db()
+    staff_client.post(f"/staff/requests/{req.pk}/fulfil/", {"version": req.version})
+    req.refresh_from_db()
+    assert req.status == "answered"
+    phone = DataItem.objects.get(subject=person, category="user.contact.phone_number", status="active")
+    assert "99" in phone.value

@@ -64,8 +64,16 @@ def request_detail(request: HttpRequest, ref: str) -> HttpResponse:
 
         if can_see_subject(principal, req.subject_id):
             person = req.subject
+    categories: list[str] = []
+    if req.type == "rectification" and person is not None:
+        from tutela.subjects.selectors import subject_items
+
+        categories = sorted(
+            set(subject_items(req.subject_id, principal=principal).values_list("category", flat=True))
+        )
     context = {
         "nav": "requests",
+        "categories": categories,
         "req": req,
         "data": data,
         "unmet": unmet,
@@ -127,6 +135,16 @@ def _act(action: str, req: Any, post: Any, principal: Principal) -> str:
 
         request_extend(request_id=req.pk, reason=post.get("reason") or "", expected_version=version)
         return _("Deadline extended; the person is told why.")
+    if action == "changes":
+        from tutela.rights.services import request_details_update
+
+        category = (post.get("category") or "").strip()
+        value = (post.get("value") or "").strip()
+        if not category or not value:
+            raise InvalidInput(_("Give the category and the correct value."))
+        changes = [*(req.details.get("changes") or []), {"category": category, "value": value}]
+        request_details_update(request_id=req.pk, details={"changes": changes}, expected_version=version)
+        return _("Correction recorded; it is applied when the request is fulfilled.")
     if action == "fulfil":
         from tutela.rights.fulfil import request_fulfil
 

@@ -51,12 +51,17 @@ class RightRequestForm(forms.Form):
                 "Explain the serious and legitimate reasons, related to your situation, for your request."
             )
         if right in PURPOSE_TYPES and purposes:
-            self.fields["purpose"] = forms.ChoiceField(
-                label=_("Which use of your data?"),
-                help_text=_("Leave empty if your request concerns every use."),
-                choices=[("", _("Every use")), *purposes],
-                required=False,
-            )
+            if right == "objection":  # an objection is about one use of the data
+                self.fields["purpose"] = forms.ChoiceField(
+                    label=_("Which use of your data do you object to?"), choices=purposes
+                )
+            else:
+                self.fields["purpose"] = forms.ChoiceField(
+                    label=_("Which use of your data?"),
+                    help_text=_("Leave empty if your request concerns every use."),
+                    choices=[("", _("Every use")), *purposes],
+                    required=False,
+                )
         if right == "portability":
             self.fields["transmit_to"] = forms.EmailField(
                 label=_("Send the data directly to another organisation (optional)"),

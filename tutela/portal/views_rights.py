@@ -98,6 +98,8 @@ def _open_request(opener: Any, *, right: str, data: dict[str, Any], request: Htt
             "text": data.get("details") or "",
             "name": data.get("name") or "",
             "transmit_to": data.get("transmit_to") or "",
+            # the person's reasons are what the objection rules weigh (policy §10.1 B)
+            "reasons": data.get("details") or "" if right == "objection" else "",
         }.items()
         if v
     }
