@@ -197,16 +197,28 @@ def test_running_member_keeps_contract_data(policy: Any) -> None:
     assert all("contract" in r for r in result.reasons if r.startswith("Kept"))
 
 
-def test_legal_hold_blocks_erasure(policy: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tutela.rights import register
+def test_legal_hold_blocks_erasure(policy: Any) -> None:
+    from tutela.retention.services import legal_hold_place
 
     person = prospect()
-    monkeypatch.setattr(register, "holds_of", lambda sid: [{"reason": "court case 2025/123"}])
+    legal_hold_place(subject_id=person.pk, case_ref="2025/123", reason="claim before the court of Liège")
     req = open_request("erasure", "jan.peeters@example.be")
     result = request_fulfil(request_id=req.pk)
     assert result.outcome == "refused"
-    assert all("court case 2025/123" in r and "17(3)(e)" in r for r in result.reasons if r.startswith("Kept"))
+    kept = [r for r in result.reasons if r.startswith("Kept")]
+    assert len(kept) == 3 and all("2025/123" in r and "17(3)(e)" in r for r in kept)
     assert DataItem.objects.filter(subject_id=person.pk).count() == 3
+
+
+def test_item_hold_keeps_only_that_item(policy: Any) -> None:
+    from tutela.retention.services import legal_hold_place
+
+    person = prospect()
+    phone = DataItem.objects.get(subject_id=person.pk, category="user.contact.phone_number")
+    legal_hold_place(item_ids=[phone.pk], case_ref="2025/9", reason="harassing calls complaint")
+    result = request_fulfil(request_id=open_request("erasure", "jan.peeters@example.be").pk)
+    assert result.outcome == "partial"
+    assert list(DataItem.objects.filter(subject_id=person.pk).values_list("pk", flat=True)) == [phone.pk]
 
 
 @pytest.mark.django_db(transaction=True)

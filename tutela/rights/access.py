@@ -102,6 +102,16 @@ def _retention_words(rule: Any, language: str) -> str:
     return str(rule.description)
 
 
+def _basis_words(basis: str, language: str) -> str:
+    fn = register._optional("tutela.policy.wording", "legal_basis_in_words")
+    if fn is not None:
+        try:
+            return str(fn(basis, language))
+        except Exception:  # wording is a nicety; the key is the fallback
+            log.warning("legal basis wording failed for %s", basis, exc_info=True)
+    return basis.replace("_", " ")
+
+
 def build_data(subject_id: int, *, language: str = "en") -> dict[str, Any]:
     """The Art. 15 answer for one person, as the dict written to data.json."""
     from tutela.policy.selectors import active_policy
@@ -151,6 +161,7 @@ def build_data(subject_id: int, *, language: str = "en") -> dict[str, Any]:
             "name": p.name,
             "description": p.description,
             "legal_basis": p.legal_basis,
+            "legal_basis_text": _basis_words(p.legal_basis, language),
             "controllers": list(p.controllers),
         }
         if p.legal_basis == "legitimate_interest" and p.balancing_test is not None:

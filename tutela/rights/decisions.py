@@ -154,6 +154,7 @@ def erasure_decisions(
                 for h in holds
                 if (not h.get("categories") or item.category in h["categories"])
                 and (not h.get("controller") or h["controller"] == item.controller)
+                and (not h.get("items") or item.item_id in h["items"])
             ),
             None,
         )

@@ -129,7 +129,8 @@ def relationships_of(subject_id: int) -> list[Any]:
 
 
 def holds_of(subject_id: int) -> list[dict[str, Any]]:
-    """Legal holds on a person's data (retention app): each a dict with at least ``reason``."""
+    """Active legal holds on a person's data (retention app): ``reason``, and ``items`` (ids) when the hold
+    names items rather than the whole person."""
     fn = _optional("tutela.retention.selectors", "holds_for_subject")
     if fn is None:
         return []
@@ -137,14 +138,14 @@ def holds_of(subject_id: int) -> list[dict[str, Any]]:
     for hold in fn(subject_id) or []:
         if isinstance(hold, dict):
             out.append(hold)
-        else:
-            out.append(
-                {
-                    "reason": str(getattr(hold, "reason", "") or "legal hold"),
-                    "categories": list(getattr(hold, "categories", None) or []),
-                    "controller": str(getattr(hold, "controller", "") or ""),
-                }
-            )
+            continue
+        case = str(getattr(hold, "case_ref", "") or "")
+        reason = str(getattr(hold, "reason", "") or "legal hold")
+        whole = getattr(hold, "subject_id", None) == subject_id
+        items: list[int] = []
+        if not whole and hasattr(hold, "items"):
+            items = list(hold.items.values_list("item_id", flat=True))
+        out.append({"reason": f"{case}: {reason}" if case else reason, "items": items})
     return out
 
 
