@@ -98,7 +98,16 @@ def test_access_request_in_french_verified_fulfilled_and_downloaded(
 def test_staff_reports_a_breach_and_the_dashboard_shows_the_clocks(
     chromium: Any, site: str, make_staff: Any, smtp_server: Any
 ) -> None:
+    import datetime as dt
+
+    from tests.factories.rights import open_request
+    from tutela.core import clock
+
     person = member("jan@example.be", language="nl")
+    # some history for the charts: requests of several types over the last months
+    for months_ago, kind in ((1, "access"), (1, "erasure"), (2, "access"), (3, "objection"), (5, "access")):
+        received = clock.now() - dt.timedelta(days=30 * months_ago + 2)
+        open_request(kind, f"{kind}{months_ago}@example.org", received_at=received)
     dpo, password, device = make_staff("dpo")
     page = new_page(chromium)
     staff_login(page, site, dpo.username, password, device)
