@@ -231,3 +231,35 @@ def test_withdrawal_goes_to_the_consent_ledger(policy: Any) -> None:
     from tutela.consent.selectors import current_consent
 
     assert (current_consent(person.pk, "newsletter") or {}).get("state") == "withdrawn"
+
+
+def test_lists_by_deadline_state(policy: Any) -> None:
+    from tutela.rights.selectors import requests_list
+
+    member()
+    with time_machine.travel(dt.datetime(2025, 4, 1, 9, tzinfo=dt.UTC), tick=False):
+        late = open_request("access", "marie.dupont@example.be")
+    with time_machine.travel(dt.datetime(2025, 4, 28, 9, tzinfo=dt.UTC), tick=False):
+        soon = open_request(
+            "access", "marie.dupont@example.be", received_at=dt.datetime(2025, 4, 1, 9, tzinfo=dt.UTC)
+        )
+        fresh = open_request("access", "marie.dupont@example.be")
+        assert {r.pk for r in requests_list(at_risk=True)} == {late.pk, soon.pk}
+        assert not requests_list(overdue=True)
+    with time_machine.travel(dt.datetime(2025, 5, 5, 9, tzinfo=dt.UTC), tick=False):
+        assert {r.pk for r in requests_list(overdue=True)} == {late.pk, soon.pk}
+        assert fresh.pk not in {r.pk for r in requests_list(overdue=True)}
+
+
+def test_access_request_fulfilled_with_a_package(policy: Any) -> None:
+    import zipfile
+    from pathlib import Path
+
+    member()
+    req = open_request("access", "marie.dupont@example.be")
+    result = request_fulfil(request_id=req.pk)
+    assert (result.status, result.outcome) == ("answered", "granted")
+    req.refresh_from_db()
+    with zipfile.ZipFile(Path(req.details["package"])) as zf:
+        assert "data.json" in zf.namelist()
+    assert req.details["items"] == 4

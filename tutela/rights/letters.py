@@ -104,8 +104,6 @@ def _engine() -> Engine:
 
 def long_date(day: Any, language: str) -> str:
     months = MONTHS.get(language, MONTHS["en"])
-    if language == "en":
-        return f"{day.day} {months[day.month - 1]} {day.year}"
     return f"{day.day} {months[day.month - 1]} {day.year}"
 
 
@@ -151,8 +149,11 @@ def send(req: RightsRequest, kind: str, **extra: Any) -> bool:
         raise ValueError(kind)
     to = reply_address(req)
     if kind == "verification" and extra.get("code"):
+        # the portal's page asks for the code and posts it with the token to /api/v1/requests/portal/verify
         base = getattr(settings, "TUTELA_BASE_URL", "")
-        extra.setdefault("verify_url", f"{base}/requests/verify/{req.pk}/")
+        token = extra.pop("status_token", "")
+        if token:
+            extra.setdefault("verify_url", f"{base}/requests/verify/?token={token}")
     subject, body = render(req, kind, **extra)
     audit_log(
         "request.letter",

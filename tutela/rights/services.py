@@ -179,7 +179,7 @@ def request_open(
 
         letters.send(req, "acknowledgement")
         if code is not None:
-            letters.send(req, "verification", code=code)
+            letters.send(req, "verification", code=code, status_token=token)
     return Opened(req, token, code)
 
 
