@@ -22,6 +22,7 @@ from tutela.recipients.selectors import (
     item_ids_disclosed_to_controller,
     propagation_targets,
     recipients_of_subject,
+    transfers_of_subject,
 )
 from tutela.recipients.services import recipient_create, safeguard_add
 
@@ -116,6 +117,9 @@ def test_us_processor_refused_without_scc_then_allowed_with_only_the_allowed_cat
     }
     assert r["first_disclosure"] == r["last_disclosure"] and r["basis"].startswith("scc:c2p")
     assert r["safeguard"].startswith("scc:c2p")
+    (transfer,) = transfers_of_subject(sid)
+    assert transfer["recipient"] == "mail-cloud" and transfer["country"] == "US"
+    assert transfer["mechanism"] == "safeguard" and transfer["basis"].startswith("scc:c2p")
     log = disclosures_of_subject(sid)
     assert len(log) == 1 and sorted(log[0]["items"]) == sorted(sent_ids)
 
@@ -317,6 +321,7 @@ def test_recipients_of_subject_first_and_last(policy, person) -> None:
     (r,) = recipients_of_subject(person["subject"].pk)
     assert r["first_disclosure"].startswith("2026-03-01") and r["last_disclosure"].startswith("2026-04-01")
     assert r["disclosures"] == 2 and r["basis"] == "eea" and r["safeguard"] is None
+    assert transfers_of_subject(person["subject"].pk) == []  # inside the EEA: no transfer
     assert [d["at"][:10] for d in disclosures_of_subject(person["subject"].pk)] == [
         "2026-03-01",
         "2026-04-01",

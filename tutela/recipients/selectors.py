@@ -294,3 +294,31 @@ def forward_target(item: Any) -> dict[str, Any] | None:
             "instructions_ref": None,
         }
     return {**base, "registered": True, **client_controller_dict(client)}
+
+
+def transfers_of_subject(subject_id: int) -> list[dict[str, Any]]:
+    """For the access package's ``transfers``: recipients outside the EEA that received the person's data,
+    with the mechanism relied on (``adequacy``, ``safeguard``, ``derogation``) and its ``basis``."""
+    rows = (
+        DisclosedItem.objects.filter(subject_id=subject_id)
+        .exclude(disclosure__mechanism="none")
+        .values(
+            "recipient__key",
+            "recipient__name",
+            "recipient__country",
+            "disclosure__mechanism",
+            "disclosure__basis",
+        )
+        .distinct()
+        .order_by("recipient__key", "disclosure__basis")
+    )
+    return [
+        {
+            "recipient": r["recipient__key"],
+            "name": r["recipient__name"],
+            "country": r["recipient__country"],
+            "mechanism": r["disclosure__mechanism"],
+            "basis": r["disclosure__basis"],
+        }
+        for r in rows
+    ]
