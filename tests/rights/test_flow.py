@@ -192,6 +192,10 @@ def test_objection_to_legitimate_interest_needs_reasons_and_the_dpo(policy: Any)
     assert result.outcome == "refused"
     assert "quality surveys are anonymous" in result.reasons[0]
     assert RightsRequest.objects.get(pk=req.pk).decision["dpo"]["balancing"]
+    from tutela.consent.models import Objection
+
+    ledger = Objection.objects.get(purpose="member-service-quality")
+    assert ledger.status == "rejected" and "anonymous after 2 years" in ledger.balancing
 
 
 # ------------------------------------------------------------------------------- restriction, rectification
@@ -263,3 +267,26 @@ def test_access_request_fulfilled_with_a_package(policy: Any) -> None:
     with zipfile.ZipFile(Path(req.details["package"])) as zf:
         assert "data.json" in zf.namelist()
     assert req.details["items"] == 4
+
+
+def test_objection_upheld_by_the_dpo_stops_the_purpose(policy: Any) -> None:
+    from tutela.accounts.principal import CLI
+    from tutela.consent.models import Objection
+
+    person = member()
+    from tutela.subjects.services import item_add
+
+    item_add(subject=person, controller="crm-asbl", category="user.content.survey_response", value="4/5",
+             source="direct", purposes=["member-service-quality"], subject_type="member")  # fmt: skip
+    req = open_request("objection", "marie.dupont@example.be", purpose="member-service-quality",
+                       details={"reasons": "surveys after my bereavement are distressing"})  # fmt: skip
+    request_sign(request_id=req.pk, signed_on=dt.date.today(), signature="scan")
+    request_decide(
+        request_id=req.pk, grant=True, balancing="her situation outweighs our survey", principal=CLI
+    )
+    result = request_fulfil(request_id=req.pk)
+    assert result.outcome == "granted"
+    assert Objection.objects.get(subject=person, purpose="member-service-quality").status == "upheld"
+    assert not any(
+        "member-service-quality" in (i.purposes or []) for i in DataItem.objects.filter(subject=person)
+    )

@@ -253,10 +253,24 @@ def _objection(req: RightsRequest) -> Fulfilment:
         **req.decision,
         "objection": {"purpose": req.purpose, "rule": d.rule, "outcome": d.outcome},
     }
-    if d.outcome != "granted":
-        return Fulfilment(req.pk, "", "refused", d.reasons)
     from tutela.consent.models import Objection
     from tutela.consent.services import objection_decide, objection_register
+
+    if d.outcome != "granted":
+        if d.rule == "reasons" and req.decision.get("dpo"):
+            # the ledger keeps the objection and the DPO's balancing that rejected it
+            obj = objection_register(
+                subject_id=_sid(req),
+                purpose=req.purpose,
+                controller=req.controller or None,
+                reasons=str(req.details.get("reasons", "")),
+                request_ref=f"R-{req.pk}",
+            )
+            if obj.status == Objection.Status.PENDING:
+                objection_decide(
+                    objection_id=obj.pk, uphold=False, balancing=req.decision["dpo"]["balancing"]
+                )
+        return Fulfilment(req.pk, "", "refused", d.reasons)
 
     obj = objection_register(
         subject_id=req.subject_id,  # type: ignore[arg-type]
