@@ -6,7 +6,6 @@ queries (person, relationships, items, consent events, objections, suppression e
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -15,7 +14,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q
 
-from tutela.consent.models import ConsentEvent, Objection, Suppression
+from tutela.consent.models import ConsentEvent, Objection
 from tutela.consent.rules import ConsentFact, ItemFact, ObjectionFact, PurposeFacts, RelationshipFact
 from tutela.core import clock
 from tutela.core.clock import BRUSSELS
@@ -49,16 +48,16 @@ def lookups_present(values: Sequence[str]) -> dict[str, list[int]]:
             for lookup, subject_id in cur.fetchall():
                 found[lookup].append(subject_id)
         return found
-    for chunk in _chunks(values):
-        rows = (
-            DataItem.objects.filter(lookup__in=chunk)
-            .exclude(status=DataItem.Status.ERASED)
-            .values_list("lookup", "subject_id")
-            .distinct()
-        )
-        for lookup, subject_id in rows:
-            if lookup:
-                found[lookup].append(subject_id)
+    with connection.cursor() as cur:
+        for chunk in _chunks(values):
+            marks = ",".join(["%s"] * len(chunk))
+            cur.execute(
+                f"SELECT DISTINCT lookup, subject_id FROM tutela_data_item WHERE lookup IN ({marks}) AND status <> %s",  # noqa: S608 - placeholders only
+                [*chunk, DataItem.Status.ERASED],
+            )
+            for lookup, subject_id in cur.fetchall():
+                if lookup:
+                    found[lookup].append(subject_id)
     return found
 
 
@@ -82,15 +81,28 @@ def suppressed_lookups(
             rows = cur.fetchall()
     else:
         rows = []
-        for chunk in _chunks(lookups):
-            qs = Suppression.objects.filter(lookup__in=chunk, purpose=purpose)
-            if controllers:
-                qs = qs.filter(controller__in=controllers)
-            rows.extend(qs.values_list("lookup", "created_at"))
-    for lookup, created in rows:
+        with connection.cursor() as cur:
+            for chunk in _chunks(lookups):
+                marks = ",".join(["%s"] * len(chunk))
+                sql = f"SELECT lookup, created_at FROM tutela_suppression WHERE lookup IN ({marks}) AND purpose = %s"  # noqa: S608
+                args: list[Any] = [*chunk, purpose]
+                if controllers:
+                    sql += " AND controller IN (%s, %s)"
+                    args += controllers
+                cur.execute(sql, args)
+                rows.extend(cur.fetchall())
+    for lookup, raw_created in rows:
+        created = _aware(raw_created)
         if lookup not in out or created > out[lookup]:
             out[lookup] = created
     return out
+
+
+def _aware(value: Any) -> dt.datetime:
+    """A timestamp from a raw query (SQLite gives text or naive UTC values) as an aware datetime."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 def is_suppressed(lookups: Sequence[str], purpose: str, controller: str | None = None) -> bool:
@@ -286,35 +298,46 @@ def objections_pending() -> list[dict[str, Any]]:
     ]
 
 
-def resolve(identifier: str) -> tuple[int | None, list[tuple[str, str]]]:
-    """The person an identifier designates (or None) and the identifier's own (kind, blind index) pairs
-    when it is an e-mail address or phone number (what the suppression list is keyed by).
-
-    IDENTIFIER is anything the register's ``resolve_identifier`` understands (e-mail, phone, national
-    number, IBAN, id, public id, "name date-of-birth"). Raises ``InvalidInput`` for an empty identifier or
-    a malformed e-mail address."""
+def identifier_lookups(identifier: str) -> list[tuple[str, str]]:
+    """The (kind, blind index) of an identifier that is an e-mail address or phone number (what the
+    suppression list is keyed by); empty for other identifiers. Raises ``InvalidInput`` for an empty
+    identifier or a malformed e-mail address."""
     import re
 
+    from tutela.consent.contacts import normalise_contact
+    from tutela.core.crypto import blind_index
     from tutela.core.errors import FieldError, InvalidInput
-    from tutela.subjects import identifiers
-    from tutela.subjects.selectors import resolve_identifier
 
     raw = (identifier or "").strip()
     if not raw:
         raise InvalidInput("an identifier is required", errors=[FieldError("empty", field="identifier")])
-    lookups: list[tuple[str, str]] = []
     if "@" in raw:
-        try:
-            normalised = identifiers.normalise("email", raw)
-        except InvalidInput as exc:
-            raise InvalidInput(f"{raw!r} is not a valid e-mail address", errors=exc.errors) from None
-        lookups.append(("email", identifiers.lookup_of_normalised("email", normalised)))
-    elif re.fullmatch(r"[+0-9()\s./\-]{6,}", raw) and (
+        found = normalise_contact(raw)
+        if found is None:
+            raise InvalidInput(
+                f"{raw!r} is not a valid e-mail address",
+                errors=[FieldError("not a valid e-mail address", field="identifier")],
+            )
+        return [(found[0], blind_index(found[0], found[1]))]
+    if re.fullmatch(r"[+0-9()\s./\-]{6,}", raw) and (
         raw.startswith(("+", "0")) or len(re.sub(r"\D", "", raw)) > 10
     ):
-        with contextlib.suppress(InvalidInput):
-            lookups.append(("phone", identifiers.lookup_for("phone", raw)))
-    person = resolve_identifier(raw)
+        found = normalise_contact(raw)
+        if found is not None:
+            return [(found[0], blind_index(found[0], found[1]))]
+    return []
+
+
+def resolve(identifier: str) -> tuple[int | None, list[tuple[str, str]]]:
+    """The person an identifier designates (or None) and the identifier's own (kind, blind index) pairs
+    (see ``identifier_lookups``).
+
+    IDENTIFIER is anything the register's ``resolve_identifier`` understands (e-mail, phone, national
+    number, IBAN, id, public id, "name date-of-birth")."""
+    from tutela.subjects.selectors import resolve_identifier
+
+    lookups = identifier_lookups(identifier)
+    person = resolve_identifier(identifier.strip())
     return (person.pk if person is not None else None), lookups
 
 
