@@ -60,6 +60,7 @@ def test_report_and_manage_through_the_api(policy: Any, smtp_server: Any) -> Non
     assert r.status_code == 201, r.content
     breach_id = r.json()["id"]
     assert r.json()["urgency"] == "high"
+    assert r.json()["controller"] == "crm-asbl"  # a staff member reports for their own entity
     [mail] = smtp_server.wait_for(1)
     assert policy.breach.urgency_marker in mail["Subject"]
 

@@ -117,3 +117,23 @@ def test_on_time_notification_needs_no_reasons_and_stops_the_clock(policy: Any) 
         note = breach_notify_authority(breach_id=breach.pk)
         assert note.late is False
         assert open_breach_clocks() == []
+
+
+@pytest.mark.django_db
+def test_clocks_start_at_a_processors_earlier_report(policy: Any) -> None:
+    processor_at = dt.datetime(2026, 11, 20, 9, 0, tzinfo=B)
+    with time_machine.travel(FRIDAY_AFTERNOON, tick=False):
+        report(processor="Hosting BV", processor_reported_at=processor_at, detected_at=FRIDAY_AFTERNOON)
+        [row] = breach_list()
+    assert row["clocks"]["investigation"]["due"] == dt.datetime(2026, 11, 21, 9, 0, tzinfo=B).isoformat()
+    assert row["clocks"]["authority"]["due"] == dt.datetime(2026, 11, 23, 9, 0, tzinfo=B).isoformat()
+
+
+@pytest.mark.django_db
+def test_open_clocks_most_urgent_first(policy: Any) -> None:
+    with time_machine.travel(FRIDAY_AFTERNOON, tick=False):
+        older = report(detected_at=FRIDAY_AFTERNOON - dt.timedelta(hours=30))
+        newer = report()
+        rows = open_breach_clocks()
+    assert [r["id"] for r in rows] == [older.pk, newer.pk]
+    assert rows[0]["next"]["state"] == clocks.OVERDUE

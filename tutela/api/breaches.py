@@ -128,12 +128,12 @@ def report(request: HttpRequest, payload: ReportIn) -> Any:
     from tutela.breaches.selectors import breach_row
     from tutela.breaches.services import Reporter, breach_report
 
-    if not principal(request).can_write:
+    p = principal(request)
+    if not p.can_write:
         raise PermissionDenied("read-only account")
-    breach = breach_report(
-        reporter=Reporter(**payload.reporter.dict()),
-        **payload.dict(exclude={"reporter"}),
-    )
+    values = payload.dict(exclude={"reporter"})
+    values["controller"] = values["controller"] or p.controller  # a staff member reports for their entity
+    breach = breach_report(reporter=Reporter(**payload.reporter.dict()), **values)
     return Status(201, breach_row(breach))
 
 

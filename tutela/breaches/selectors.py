@@ -22,13 +22,18 @@ def _hours() -> tuple[int, int]:
     return procedure.investigation_hours, procedure.authority_notification_hours
 
 
+def identified_at(breach: Breach) -> Any:
+    """When the group identified the incident or a processor reported it (§12.2), whichever came first."""
+    return min(t for t in (breach.detected_at, breach.processor_reported_at) if t is not None)
+
+
 def breach_clocks(breach: Breach, *, now: Any = None, hours: tuple[int, int] | None = None) -> dict[str, Any]:
     """The investigation and authority clocks of one breach, with their states."""
     now = now or clock.now()
     inv_hours, auth_hours = hours or _hours()
     investigation = clocks.state_of(
         name="investigation",
-        started_at=breach.detected_at,
+        started_at=identified_at(breach),
         hours=inv_hours,
         now=now,
         done_at=breach.investigation_started_at,
@@ -102,15 +107,16 @@ def open_breach_clocks() -> list[dict[str, Any]]:
         "authority_notified_at",
         "notify_authority",
         "is_personal_data_breach",
+        "processor_reported_at",
     ):
         c = breach_clocks(b, now=now, hours=hours)
         running = [x for x in c.values() if x["state"] in (clocks.ON_TIME, clocks.DUE_SOON, clocks.OVERDUE)]
         if not running:
             continue
-        nearest = min(running, key=lambda x: x["due"])
+        nearest = min(running, key=lambda x: x["hours_left"])
         rows.append({"id": b.pk, "summary": b.summary, "status": b.status, "next": nearest, **c})
     rank = {clocks.OVERDUE: 0, clocks.DUE_SOON: 1, clocks.ON_TIME: 2}
-    rows.sort(key=lambda r: (rank[r["next"]["state"]], r["next"]["due"]))
+    rows.sort(key=lambda r: (rank[r["next"]["state"]], r["next"]["hours_left"]))
     return rows
 
 

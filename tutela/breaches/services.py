@@ -210,7 +210,9 @@ def breach_start_investigation(*, breach_id: int, at: dt.datetime | None = None)
         breach.status = Breach.Status.INVESTIGATING
         breach.save(update_fields=["investigation_started_at", "status"])
         hours = _policy().breach.investigation_hours
-        late = clocks.due_after(breach.detected_at, hours) < when
+        from tutela.breaches.selectors import identified_at
+
+        late = clocks.due_after(identified_at(breach), hours) < when
         _event(
             breach,
             "investigation_started",
