@@ -181,3 +181,15 @@ def test_policy_special_categories_count_as_sensitive(policy: Any, policy_data: 
         ),
     )
     assert row.result["dpc"] == 4 and row.result["notify_subjects"] is True
+
+
+@pytest.mark.django_db
+def test_an_incident_without_personal_data_stays_in_the_register_with_the_reason(policy: Any) -> None:
+    breach = report(description="A server room door was left open overnight; no data accessed.")
+    breach_record_investigation(
+        breach_id=breach.pk, personal_data_affected=False, is_personal_data_breach=False
+    )
+    detail = breach_detail(breach.pk)
+    assert detail["notify_authority"] is False and detail["notify_subjects"] is False
+    assert "not a personal-data breach" in detail["register"]["not_notified_reason"]
+    assert detail["clocks"]["authority"]["state"] == "not_required"

@@ -277,6 +277,16 @@ def breach_record_investigation(
             breach.investigation_started_at = clock.now()
             breach.status = Breach.Status.INVESTIGATING
             fields += ["investigation_started_at", "status"]
+        if is_personal_data_breach is False or personal_data_affected is False:
+            # not a personal-data breach: nothing to notify, and the register says why (§12.3, Art. 33(5))
+            breach.notify_authority = breach.notify_subjects = False
+            if not breach.no_notification_reason:
+                breach.no_notification_reason = (
+                    "The investigation found no personal data affected: this is not a personal-data breach."
+                    if personal_data_affected is False
+                    else "The investigation found that this is not a personal-data breach."
+                )
+            fields += ["notify_authority", "notify_subjects", "no_notification_reason"]
         existing = set(
             BreachSubject.objects.filter(breach=breach, subject_id__in=found).values_list(
                 "subject_id", flat=True
