@@ -109,6 +109,11 @@ def test_cli_end_to_end(cli, tmp_path: Path, policy_data) -> None:
     again = cli(*args[:7], "--identifier", "ann@example.org", "--out", str(js))
     assert again.returncode == 0, again.stderr
     assert len(json.loads(js.read_text())["rows"]) == 1
+    log = cli("recipient", "disclosures", "--recipient", "mail-cloud", "--json").json()["disclosures"]
+    assert len(log) == 2 and log[0]["subjects"] == 1 and log[1]["subjects"] == 2
+    mine = cli("recipient", "disclosures", "--subject", "ann@example.org", "--json").json()["disclosures"]
+    assert len(mine) == 2 and all(d["recipient"] == "mail-cloud" for d in mine)
+    assert cli("recipient", "disclosures", "--subject", "nobody@example.org").returncode == 2
     verify = cli("audit", "verify", "--json")
     assert verify.returncode == 0 and verify.json()["intact"] is True
 

@@ -10,7 +10,14 @@ from django.db.models import QuerySet
 
 from tutela.core import clock
 from tutela.core.errors import FieldError, NotFound
-from tutela.recipients.models import ClientController, DisclosedItem, Recipient, Safeguard, TransferRuleSet
+from tutela.recipients.models import (
+    ClientController,
+    DisclosedItem,
+    Disclosure,
+    Recipient,
+    Safeguard,
+    TransferRuleSet,
+)
 from tutela.recipients.rules import TransferRules, parse_rules, shipped_rules_text
 
 _lock = threading.Lock()
@@ -321,4 +328,29 @@ def transfers_of_subject(subject_id: int) -> list[dict[str, Any]]:
             "basis": r["disclosure__basis"],
         }
         for r in rows
+    ]
+
+
+def disclosure_list(*, recipient_key: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """The latest disclosures (optionally to one recipient), newest first."""
+    rows = Disclosure.objects.select_related("recipient").order_by("-at", "-pk")
+    if recipient_key:
+        rows = rows.filter(recipient__key=recipient_key)
+    return [
+        {
+            "disclosure": str(d.public_id),
+            "recipient": d.recipient.key,
+            "controller": d.controller,
+            "purpose": d.purpose,
+            "at": d.at.isoformat(),
+            "on": d.on.isoformat(),
+            "basis": d.basis,
+            "mechanism": d.mechanism,
+            "derogation": d.derogation or None,
+            "categories": list(d.categories),
+            "subjects": d.subjects_count,
+            "items": d.items_count,
+            "actor": d.actor,
+        }
+        for d in rows[: max(1, min(limit, 10000))]
     ]

@@ -9,6 +9,8 @@ from tutela.recipients.inputs import parse_day, split_keys
 from tutela.recipients.models import ClientController, Role
 from tutela.recipients.selectors import (
     client_controller_dict,
+    disclosure_list,
+    disclosures_of_subject,
     expiring_contracts,
     recipient_by_key,
     recipient_dict,
@@ -74,6 +76,10 @@ class Command(TutelaCommand):
         cadd.add_argument("--email", default="")
         cadd.add_argument("--contact", default="")
         subs.add_parser("client-list", help="list the client controllers")
+        log = subs.add_parser("disclosures", help="the disclosure log, newest first")
+        log.add_argument("--recipient", help="only disclosures to this recipient")
+        log.add_argument("--subject", help="only this person (id, public id or identifier)")
+        log.add_argument("--limit", type=int, default=100)
 
     @staticmethod
     def _fields(o: dict[str, Any]) -> dict[str, Any]:
@@ -184,3 +190,21 @@ class Command(TutelaCommand):
         return Result(
             {"clients": rows}, "\n".join(f"{c['key']}  {c['name']}  {c['instructions_ref']}" for c in rows)
         )
+
+    def sub_disclosures(self, **o: Any) -> Result:
+        if o.get("subject"):
+            from tutela.recipients.subjects_input import resolve_all
+
+            (sid,) = resolve_all([(o["subject"], None)])
+            rows = disclosures_of_subject(sid)
+            if o.get("recipient"):
+                rows = [r for r in rows if r["recipient"] == o["recipient"]]
+        else:
+            if o.get("recipient"):
+                recipient_by_key(o["recipient"])
+            rows = disclosure_list(recipient_key=o.get("recipient"), limit=o["limit"])
+        text = "\n".join(
+            f"{r['at'][:19]}  {r['recipient']}  {r['purpose']}  {r['basis']}  {', '.join(r['categories'])}"
+            for r in rows
+        )
+        return Result({"disclosures": rows}, text or "no disclosure")
