@@ -97,3 +97,32 @@ def test_closing_needs_a_decision_and_its_follow_through(policy: Any) -> None:
         breach_dpo_review(breach_id=breach.pk, text="done", close=True)  # authority not yet notified
     with pytest.raises(InvalidInput):
         breach_update_register(breach_id=breach.pk, colour="red")
+
+
+@pytest.mark.django_db
+def test_the_group_decides_with_a_reason(policy: Any) -> None:
+    from tutela.breaches.selectors import breach_detail
+    from tutela.breaches.services import breach_decide
+
+    breach = report()
+    breach_assess(
+        breach_id=breach.pk,
+        facts=facts(
+            malicious=True, confidentiality={"lost": True, "recipient": "unknown", "exfiltrated": True}
+        ),
+    )
+    with pytest.raises(InvalidInput):
+        breach_decide(breach_id=breach.pk, notify_authority=False, notify_subjects=False, reason=" ")
+    with pytest.raises(InvalidInput):
+        breach_decide(breach_id=breach.pk, notify_authority=False, notify_subjects=True, reason="x")
+    breach_decide(
+        breach_id=breach.pk,
+        notify_authority=False,
+        notify_subjects=False,
+        reason="The file held only test records of staff volunteers.",
+    )
+    detail = breach_detail(breach.pk)
+    assert detail["notify_authority"] is False
+    assert detail["register"]["not_notified_reason"].startswith("The file held only test records")
+    assert any(e["kind"] == "decision" for e in detail["register"]["chronology"])
+    breach_dpo_review(breach_id=breach.pk, text="Decision documented.", close=True)

@@ -102,6 +102,12 @@ class ChangeStateIn(Schema):
     state: str
 
 
+class DecisionIn(Schema):
+    notify_authority: bool
+    notify_subjects: bool
+    reason: str
+
+
 class ReviewIn(Schema):
     text: str
     close: bool = False
@@ -269,3 +275,12 @@ def review(request: HttpRequest, breach_id: int, payload: ReviewIn) -> Any:
     _may_decide(request)
     b = breach_dpo_review(breach_id=breach_id, text=payload.text, close=payload.close)
     return {"id": b.pk, "status": b.status}
+
+
+@router.post("/{breach_id}/decision", summary="The group's decision on the duties, with its reason")
+def decide(request: HttpRequest, breach_id: int, payload: DecisionIn) -> Any:
+    from tutela.breaches.services import breach_decide
+
+    _may_decide(request)
+    b = breach_decide(breach_id=breach_id, **payload.dict())
+    return {"id": b.pk, "notify_authority": b.notify_authority, "notify_subjects": b.notify_subjects}

@@ -449,6 +449,8 @@ def breach_dpo_review(*, breach_id: int, text: str, close: bool = False) -> Brea
             raise Refused("the authority must be notified before the breach is closed")
         if close and not breach.notify_authority and not breach.no_notification_reason:
             raise Refused("record why the authority was not notified before closing")
+        if close and breach.notify_subjects and breach.subjects_notified_at is None:
+            raise Refused("the people concerned must be told before the breach is closed")
         breach.dpo_review = text.strip()
         breach.dpo_reviewed_at = clock.now()
         breach.dpo_reviewed_by = current_actor()
@@ -518,3 +520,34 @@ def breach_notify_authority(
             payload={"phase": phase, "number": note.number, "late": late},
         )
     return note
+
+
+def breach_decide(*, breach_id: int, notify_authority: bool, notify_subjects: bool, reason: str) -> Breach:
+    """The group's decision on the duties (§12.2), which may depart from the assessment; the reason is kept."""
+    if not (reason or "").strip():
+        raise InvalidInput("a decision needs its reason", errors=[FieldError("is required", field="reason")])
+    if notify_subjects and not notify_authority:
+        raise InvalidInput(
+            "telling the people without notifying the authority is not consistent: a high risk is also a risk",
+            errors=[FieldError("must be true when the people are told", field="notify_authority")],
+        )
+    with transaction.atomic():
+        breach = _get(breach_id, lock=True)
+        before = (breach.notify_authority, breach.notify_subjects)
+        breach.notify_authority, breach.notify_subjects = notify_authority, notify_subjects
+        if not notify_authority:
+            breach.no_notification_reason = reason.strip()
+        breach.save(update_fields=["notify_authority", "notify_subjects", "no_notification_reason"])
+        _event(
+            breach,
+            "decision",
+            f"Decision: authority {'to be notified' if notify_authority else 'not notified'}, people "
+            f"{'to be told' if notify_subjects else 'not told'}. Reason: {reason.strip()}",
+        )
+        audit_log(
+            "breach.decide",
+            object_type="breach",
+            object_id=breach.pk,
+            payload={"before": list(before), "after": [notify_authority, notify_subjects]},
+        )
+    return breach

@@ -229,6 +229,12 @@ class Command(TutelaCommand):
         rec.add_argument("--change-id", type=int, help="a recommended change to update")
         rec.add_argument("--change-state", choices=["proposed", "in_progress", "implemented", "rejected"])
 
+        de = subs.add_parser("decide", help="the group's decision on the duties, with its reason (§12.2)")
+        de.add_argument("id", type=int)
+        de.add_argument("--authority", choices=["yes", "no"], required=True, help="notify the authority")
+        de.add_argument("--subjects", choices=["yes", "no"], required=True, help="tell the people")
+        de.add_argument("--reason", required=True)
+
         rv = subs.add_parser("review", help="the DPO's follow-up review (§12.3)")
         rv.add_argument("id", type=int)
         rv.add_argument("--text", required=True)
@@ -456,6 +462,18 @@ class Command(TutelaCommand):
             breach_change_update(change_id=o["change_id"], state=o["change_state"])
         data = breach_detail(o["id"])["register"]
         return Result(data, json.dumps(data, ensure_ascii=False, indent=2))
+
+    def sub_decide(self, **o: Any) -> Result:
+        from tutela.breaches.services import breach_decide
+
+        b = breach_decide(
+            breach_id=o["id"],
+            notify_authority=o["authority"] == "yes",
+            notify_subjects=o["subjects"] == "yes",
+            reason=o["reason"],
+        )
+        data = {"breach": b.pk, "notify_authority": b.notify_authority, "notify_subjects": b.notify_subjects}
+        return Result(data, f"breach {b.pk}: authority {o['authority']}, people {o['subjects']}")
 
     def sub_review(self, **o: Any) -> Result:
         from tutela.breaches.services import breach_dpo_review
