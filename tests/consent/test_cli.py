@@ -150,3 +150,34 @@ def test_scrub_without_header_and_column_option(cli: Any, tmp_path: Path) -> Non
     assert bad.returncode == 2 and "column" in bad.stderr
     unknown = cli("purpose", "scrub", str(source), "--purpose", "no-such", "--out", str(out))
     assert unknown.returncode == 2 and "purpose" in unknown.stderr
+
+
+def test_objection_survives_erasure_request_and_recollection(
+    cli: Any, tmp_path: Path, policy_data: dict[str, Any]
+) -> None:
+    """Through the real commands: objection, erasure request, re-collection from a data provider."""
+    assert "data-provider" in policy_data["sources"]
+    assert cli("init").returncode == 0
+    _import(cli, tmp_path, "web", ["zed@example.com,Zed,Z"], subject_type="prospect", source="public-web")
+    assert cli("purpose", "check", "zed@example.com", "--purpose", "prospecting").returncode == 0
+    assert cli("consent", "object", "zed@example.com", "--purpose", "prospecting").returncode == 0
+    opened = cli("rights", "open", "erasure", "zed@example.com", "--verified", "--json")
+    assert opened.returncode == 0, opened.stderr
+    assert cli("rights", "fulfil", str(opened.json()["id"])).returncode in (0, 1)
+    path = tmp_path / "provider.csv"
+    path.write_text("email,first_name,last_name\nzed@example.com,Zed,Z\n", encoding="utf-8")
+    again = cli(
+        "import",
+        str(path),
+        "--controller",
+        "ac-cs",
+        "--subject-type",
+        "prospect",
+        "--source",
+        "data-provider",
+        "--json",
+    )
+    assert again.returncode == 0, again.stderr
+    check = cli("purpose", "check", "zed@example.com", "--purpose", "prospecting", "--json")
+    assert check.returncode == 1 and "suppressed" in check.json()["codes"]
+    assert cli("audit", "verify").returncode == 0
