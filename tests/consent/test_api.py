@@ -203,3 +203,21 @@ def test_one_statement_facts_match_the_orm_facts(policy: Any) -> None:
                 assert sorted(a.consents, key=repr) == sorted(b.consents, key=repr)
                 assert sorted(a.objections, key=repr) == sorted(b.objections, key=repr)
                 assert (a.suppressed_at, a.erased_at, a.known) == (b.suppressed_at, b.erased_at, b.known)
+
+
+def test_batch_checks_are_set_based(policy: Any) -> None:
+    from tutela.consent.checks import CheckRequest, purpose_check_many
+
+    emails = [f"p{n}@example.com" for n in range(12)]
+    for email in emails:
+        person(email, subject_type="prospect", source="public-web")
+    purpose_check_many([CheckRequest(purpose="prospecting", identifier=emails[0])])  # warm the policy cache
+    counts = []
+    for size in (2, 12):
+        with CaptureQueriesContext(connection) as ctx:
+            answers = purpose_check_many(
+                [CheckRequest(purpose="prospecting", identifier=e) for e in emails[:size]]
+            )
+        assert all(a["allowed"] for a in answers) and len(answers) == size
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts

@@ -111,18 +111,28 @@ def purpose_check_many(requests: Sequence[CheckRequest]) -> list[dict[str, Any]]
     today = clock.today()
     answers: list[dict[str, Any]] = [{} for _ in requests]
     groups: dict[tuple[str, str | None], list[tuple[int, int | None, list[str]]]] = defaultdict(list)
+    parsed: list[tuple[int, CheckRequest, list[tuple[str, str]]]] = []
     for index, req in enumerate(requests):
         try:
             if (req.identifier is None) == (req.subject_id is None):
                 raise InvalidInput("give either an identifier or a subject id")
             if not req.purpose:
                 raise InvalidInput("a purpose is required")
-            sid, lookups = (
-                selectors.resolve(req.identifier) if req.identifier is not None else (req.subject_id, [])
-            )
+            lookups = selectors.identifier_lookups(req.identifier) if req.identifier is not None else []
         except InvalidInput as exc:
             answers[index] = {"index": index, "error": exc.message}
             continue
+        parsed.append((index, req, lookups))
+    # e-mail addresses and phone numbers are resolved together, in one query; other identifiers one by one
+    owners = selectors.lookups_present([lks[0][1] for _, _, lks in parsed if lks])
+    for index, req, lookups in parsed:
+        if req.subject_id is not None:
+            sid: int | None = req.subject_id
+        elif lookups:
+            found = owners.get(lookups[0][1])
+            sid = min(found) if found else None
+        else:
+            sid, _ = selectors.resolve(req.identifier or "")
         groups[(req.purpose, req.controller or None)].append((index, sid, [lk for _, lk in lookups]))
     for (purpose, controller), entries in groups.items():
         facts = selectors.gather_facts(
