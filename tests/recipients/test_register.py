@@ -119,3 +119,13 @@ def test_country_defaults_to_the_policy_type(policy, policy_data) -> None:
     rtype = processor_type_outside_eea(policy_data)
     r = recipient_create(key="default-country", name="Somewhere", recipient_type=rtype)
     assert r.country == policy_data["recipients"][rtype].get("country", "BE")
+
+
+@pytest.mark.django_db
+def test_control_characters_are_refused(policy) -> None:
+    with pytest.raises(InvalidInput) as err:
+        recipient_create(key="nul", name="Bad\x00Name", recipient_type="it-providers", country="BE")
+    assert err.value.errors[0].field == "name"
+    RecipientFactory(key="host2")
+    with pytest.raises(InvalidInput):
+        safeguard_add(recipient_key="host2", kind="bcr", reference="B\x00", signed_on=dt.date(2025, 5, 1))

@@ -65,6 +65,8 @@ def check_derogation(derogation: str | None, reason: str, *, rules: TransferRule
         errors.append(FieldError(f"must be one of {', '.join(rules.derogations)}", field="derogation"))
     if not reason.strip():
         errors.append(FieldError("an Art. 49 derogation needs the reason for this transfer", field="reason"))
+    elif "\x00" in reason or len(reason) > 2000:
+        errors.append(FieldError("no NUL characters, at most 2000 characters", field="reason"))
     if errors:
         raise InvalidInput(f"invalid derogation {derogation!r}", errors=errors)
 

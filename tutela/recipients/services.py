@@ -15,7 +15,7 @@ from tutela.policy.selectors import active_policy
 from tutela.recipients.models import ClientController, Recipient, Safeguard, TransferRuleSet
 from tutela.recipients.rules import parse_rules
 from tutela.recipients.selectors import active_transfer_rules
-from tutela.recipients.validation import check_email, check_key, check_recipient_fields
+from tutela.recipients.validation import check_email, check_key, check_recipient_fields, check_text
 
 
 def transfer_rules_update(*, text: str, source_name: str) -> tuple[TransferRuleSet, bool]:
@@ -188,6 +188,7 @@ def safeguard_add(
         )
     if kind != "scc" and scc_module:
         errors.append(FieldError("a module applies to SCCs only", field="scc_module"))
+    errors += check_text(reference, field="reference")
     if kind == "bcr" and not reference:
         errors.append(FieldError("give the BCR approval reference", field="reference"))
     if expires_on is not None and expires_on < signed_on:
@@ -228,6 +229,12 @@ def client_controller_create(
 ) -> ClientController:
     """Register a controller for whom the group processes data (§2), with its documented instructions."""
     errors = check_key(key)
+    for field_name, value in (
+        ("name", name),
+        ("contact_name", contact_name),
+        ("instructions_ref", instructions_ref),
+    ):
+        errors += check_text(value, field=field_name)
     email, errs = check_email(contact_email, field="contact_email")
     errors += errs
     if not name.strip():

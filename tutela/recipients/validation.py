@@ -18,6 +18,17 @@ from tutela.subjects.rules import category_info
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,78}[a-z0-9]$|^[a-z0-9]$")
 
 
+def check_text(value: object, *, field: str, max_length: int = 200) -> list[FieldError]:
+    """Free text: no control characters (a NUL byte cannot be stored), not too long."""
+    if not isinstance(value, str) or not value:
+        return []
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
+        return [FieldError("contains control characters", field=field)]
+    if len(value) > max_length:
+        return [FieldError(f"longer than {max_length} characters", field=field)]
+    return []
+
+
 def check_key(key: str, *, field: str = "key") -> list[FieldError]:
     if not KEY_RE.match(key or ""):
         return [FieldError("use lower-case letters, digits and dashes (e.g. mailing-house)", field=field)]
@@ -52,6 +63,8 @@ def check_country(value: str, *, field: str = "country") -> tuple[str, list[Fiel
 def check_recipient_fields(data: dict[str, Any], *, policy: Policy, rules: TransferRules) -> list[FieldError]:
     """Validate (and normalise in place) the fields of a recipient; returns every problem found."""
     errors: list[FieldError] = []
+    for name, limit in (("name", 200), ("contract_ref", 200), ("notes", 5000), ("webhook_url", 200)):
+        errors += check_text(data.get(name), field=name, max_length=limit)
     if "recipient_type" in data and data["recipient_type"] not in policy.recipients:
         known = ", ".join(sorted(policy.recipients)) or "none"
         errors.append(
