@@ -50,7 +50,12 @@ def purpose_check(
             return decide_purpose(facts, policy)
     lookups: list[tuple[str, str]] = []
     if identifier is not None:
-        subject_id, lookups = selectors.resolve(identifier)
+        lookups = selectors.identifier_lookups(identifier)
+        if lookups:  # e-mail or phone: whoever carries it, archived data included (the reason says so)
+            owners = selectors.lookups_present([lookups[0][1]]).get(lookups[0][1], [])
+            subject_id = selectors.first_live_subject(owners)
+        else:
+            subject_id, _ = selectors.resolve(identifier)
     if subject_id is not None:
         facts = selectors.gather_facts([subject_id], purpose, controller, today=today)[subject_id]
     else:

@@ -328,6 +328,18 @@ def identifier_lookups(identifier: str) -> list[tuple[str, str]]:
     return []
 
 
+def first_live_subject(subject_ids: Sequence[int]) -> int | None:
+    """The lowest id among these people that is neither erased nor merged into another record."""
+    if not subject_ids:
+        return None
+    return (
+        Subject.objects.filter(id__in=list(subject_ids), erased_at__isnull=True, merged_into__isnull=True)
+        .order_by("id")
+        .values_list("id", flat=True)
+        .first()
+    )
+
+
 def resolve(identifier: str) -> tuple[int | None, list[tuple[str, str]]]:
     """The person an identifier designates (or None) and the identifier's own (kind, blind index) pairs
     (see ``identifier_lookups``).
