@@ -193,3 +193,24 @@ def test_an_incident_without_personal_data_stays_in_the_register_with_the_reason
     assert detail["notify_authority"] is False and detail["notify_subjects"] is False
     assert "not a personal-data breach" in detail["register"]["not_notified_reason"]
     assert detail["clocks"]["authority"]["state"] == "not_required"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_failed_notices_are_sent_again(policy: Any, smtp_server: Any, settings: Any) -> None:
+    from tutela.breaches.notifications import breach_notices_retry
+
+    people()
+    breach = report()
+    breach_record_investigation(
+        breach_id=breach.pk, identifiers=["person0@example.org", "person1@example.org"]
+    )
+    breach_assess(breach_id=breach.pk, facts=HIGH_RISK)
+    smtp_server.messages.clear()
+    real_port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = 1  # nothing listens there: every send fails
+    breach_notify_subjects(breach_id=breach.pk)
+    assert set(SubjectNotice.objects.values_list("state", flat=True)) == {"failed"}
+    settings.EMAIL_PORT = real_port
+    breach_notices_retry(breach_id=breach.pk)
+    assert len(smtp_server.wait_for(2)) == 2
+    assert set(SubjectNotice.objects.values_list("state", flat=True)) == {"sent"}

@@ -186,6 +186,29 @@ def breach_notify_subjects(*, breach_id: int, public_notice: bool = False) -> Su
     return comm
 
 
+def breach_notices_retry(*, breach_id: int) -> SubjectCommunication:
+    """Send again the e-mails of the latest communication that failed (a mail server down, a full mailbox)."""
+    with transaction.atomic():
+        comm = (
+            SubjectCommunication.objects.select_for_update()
+            .filter(breach_id=breach_id, channel=SubjectCommunication.Channel.EMAIL)
+            .order_by("-at", "-id")
+            .first()
+        )
+        if comm is None:
+            raise NotFound(
+                "no e-mail communication for this breach", errors=[FieldError("none sent", field="id")]
+            )
+        count = SubjectNotice.objects.filter(communication=comm, state=SubjectNotice.State.FAILED).update(
+            state=SubjectNotice.State.PENDING, error=""
+        )
+        audit_log(
+            "breach.notices_retry", object_type="breach", object_id=breach_id, payload={"notices": count}
+        )
+        transaction.on_commit(lambda: _enqueue(comm.pk))
+    return comm
+
+
 def _enqueue(communication_id: int) -> None:
     from tutela.breaches.tasks import send_subject_notices
 
@@ -218,22 +241,33 @@ def send_pending_notices(communication_id: int, *, batch_size: int = BATCH_SIZE)
         ):
             emails.setdefault(sid, value)
         now = clock.now()
-        with get_connection() as connection:
-            for notice in batch:
-                address = emails.get(notice.subject_id)
-                if not address:
-                    notice.state = SubjectNotice.State.NO_ADDRESS
-                    continue
-                text = comm.texts.get(notice.language) or comm.texts["en"]
-                message = build_message(
-                    to=[address], subject=text["subject"], text=text["body"], language=notice.language
-                )
-                message.connection = connection
-                try:
-                    message.send(fail_silently=False)
-                    notice.state, notice.sent_at = SubjectNotice.State.SENT, now
-                except Exception as exc:  # one bad address must not stop the others
-                    notice.state, notice.error = SubjectNotice.State.FAILED, str(exc)[:300]
+        connection: Any = get_connection()
+        down = ""
+        try:
+            connection.open()
+        except Exception as exc:  # the mail server is down: the whole batch failed, to retry later
+            down = str(exc)[:300] or type(exc).__name__
+            connection = None
+        for notice in batch:
+            address = emails.get(notice.subject_id)
+            if not address:
+                notice.state = SubjectNotice.State.NO_ADDRESS
+                continue
+            if connection is None:
+                notice.state, notice.error = SubjectNotice.State.FAILED, down
+                continue
+            text = comm.texts.get(notice.language) or comm.texts["en"]
+            message = build_message(
+                to=[address], subject=text["subject"], text=text["body"], language=notice.language
+            )
+            message.connection = connection
+            try:
+                message.send(fail_silently=False)
+                notice.state, notice.sent_at = SubjectNotice.State.SENT, now
+            except Exception as exc:  # one bad address must not stop the others
+                notice.state, notice.error = SubjectNotice.State.FAILED, str(exc)[:300]
+        if connection is not None:
+            connection.close()
         with transaction.atomic():
             SubjectNotice.objects.bulk_update(batch, ["state", "sent_at", "error"])
             audit_many(

@@ -208,6 +208,7 @@ class Command(TutelaCommand):
         ns = subs.add_parser("notify-subjects", help="tell the people concerned (Art. 34)")
         ns.add_argument("id", type=int)
         ns.add_argument("--public-notice", action="store_true", help="a public notice instead of e-mails")
+        ns.add_argument("--retry-failed", action="store_true", help="send again the e-mails that failed")
 
         rec = subs.add_parser("record", help="fill the register fields of §12.3")
         rec.add_argument("id", type=int)
@@ -427,7 +428,12 @@ class Command(TutelaCommand):
         from tutela.breaches.notifications import breach_notify_subjects
         from tutela.breaches.selectors import communication_states
 
-        comm = breach_notify_subjects(breach_id=o["id"], public_notice=o.get("public_notice", False))
+        if o.get("retry_failed"):
+            from tutela.breaches.notifications import breach_notices_retry
+
+            comm = breach_notices_retry(breach_id=o["id"])
+        else:
+            comm = breach_notify_subjects(breach_id=o["id"], public_notice=o.get("public_notice", False))
         data = {"breach": o["id"], "channel": comm.channel, "total": comm.total,
                 "delivery": communication_states(comm.pk), "texts": comm.texts}  # fmt: skip
         if comm.channel == "public_notice":
