@@ -12,6 +12,7 @@ urlpatterns = [
     path("rights/", views_rights.rights_index, name="portal-rights"),
     path("rights/<slug:right>/", views_rights.right_form, name="portal-right"),
     path("requests/sent/", views_rights.request_sent, name="portal-request-sent"),
+    path("requests/verify/", views_rights.request_verify_link, name="portal-request-verify-link"),
     path("requests/verify/<str:token>/", views_rights.request_verify, name="portal-request-verify"),
     path("requests/status/<str:token>/", views_rights.request_status, name="portal-request-status"),
     path("requests/download/<str:token>/", views_rights.request_download, name="portal-request-download"),

@@ -165,6 +165,34 @@ def request_verify(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "portal/request_verify.html", context)
 
 
+@never_cache
+@require_http_methods(["GET", "POST"])
+def request_verify_link(request: HttpRequest) -> HttpResponse:
+    """The link of the verification e-mail, ``/requests/verify/?token=<status token>``: the person types
+    the six-digit code of the same e-mail; on success the private status page opens."""
+    token = (request.POST.get("token") or request.GET.get("token") or "").strip()
+    if not token:
+        raise Http404("no such request")
+    code = (request.POST.get("code") or request.GET.get("code") or "").strip()
+    context = portal_context(request, nav="rights", token=token, code=code, by_token=True)
+    if request.method == "POST":
+        limit = min(VERIFY_LIMIT, settings.TUTELA_RATE_LIMIT_PER_HOUR)
+        if not allow(request, "verify", f"token:{token}", limit=limit):
+            return rate_limited(request)
+        verify = resolve("tutela.rights.services.request_verify_by_token")
+        if verify is None:
+            return not_available(request, _("Identity verification"))
+        try:
+            verify(status_token=token, code=code or "-")
+        except Conflict:
+            pass  # already verified: the status page says so
+        except SERVICE_ERRORS:
+            context["failed"] = True
+            return render(request, "portal/request_verify.html", context, status=400)
+        return redirect(reverse("portal-request-status", args=[token]) + "?verified=1")
+    return render(request, "portal/request_verify.html", context)
+
+
 def _status_for(token: str) -> Any:
     lookup = resolve("tutela.rights.services.request_by_token")
     if lookup is None:
@@ -183,7 +211,12 @@ def request_status(request: HttpRequest, token: str) -> HttpResponse:
     if status is None:
         return not_available(request, _("Request status"))
     context = portal_context(
-        request, nav="rights", status=status, token=token, new=request.GET.get("new") == "1"
+        request,
+        nav="rights",
+        status=status,
+        token=token,
+        new=request.GET.get("new") == "1",
+        verified=request.GET.get("verified") == "1",
     )
     policy = context["policy"]
     rule = policy.rights.get(status.type) if policy else None

@@ -93,3 +93,9 @@ def state_css(state: Any) -> str:
         "done_late": "warn",
         "expired": "bad",
     }.get(str(state), "")
+
+
+@register.simple_tag
+def clock_text(kind: str) -> str:
+    """The translated pattern of a running clock ("%(span)s left" / "%(span)s late") for the live script."""
+    return _("%(span)s left") if kind == "left" else _("%(span)s late")
