@@ -294,8 +294,8 @@ def assess(facts: dict[str, Any], *, special: frozenset[str] = frozenset()) -> A
     notify_subjects = risk == Risk.HIGH
     if notify_authority:
         w.say(
-            "The breach is not unlikely to result in a risk to the people's rights and freedoms: notify the "
-            "supervisory authority without undue delay and within 72 hours of becoming aware (Art. 33(1))."
+            "A risk to the people's rights and freedoms cannot be ruled out: notify the supervisory authority "
+            "without undue delay and within 72 hours of becoming aware of the breach (Art. 33(1))."
         )
     else:
         w.say(
