@@ -1,0 +1,65 @@
+"""Two processes at once on the same embedded database: no duplicate, no lost update, no crash.
+
+Real processes through the real entry point (the way two operators or a cron job and an operator collide).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _spawn(home: Path, *args: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(TUTELA_HOME=str(home), TUTELA_TASKS_BACKEND="immediate")
+    return subprocess.Popen(
+        [sys.executable, "-m", "tutela.cli", *args],
+        env=env,
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _csv(path: Path, numbers: range) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["email", "first_name", "last_name", "last_interest_at"])
+        for i in numbers:
+            writer.writerow([f"overlap{i}@example.org", "Ann", f"Overlap{i}", "2026-10-01"])
+    return path
+
+
+def test_concurrent_imports_of_overlapping_files_create_no_duplicates(
+    cli, tutela_home: Path, tmp_path: Path
+) -> None:
+    assert cli("init").returncode == 0
+    first = _csv(tmp_path / "a.csv", range(0, 400))
+    second = _csv(tmp_path / "b.csv", range(200, 600))
+    common = ["--controller", "crm-asbl", "--subject-type", "prospect", "--source", "data-provider", "--json"]
+    procs = [_spawn(tutela_home, "import", str(f), *common) for f in (first, second)]
+    results = [p.communicate(timeout=300) for p in procs]
+    for proc, (_out, err) in zip(procs, results, strict=True):
+        assert "Traceback" not in err
+        assert proc.returncode == 0, err
+    import sqlite3
+
+    with sqlite3.connect(tutela_home / "tutela.sqlite3") as db:
+        people = db.execute(
+            "SELECT COUNT(DISTINCT subject_id) FROM tutela_data_item WHERE category = 'user.contact.email'"
+        ).fetchone()[0]
+        emails = db.execute(
+            "SELECT COUNT(DISTINCT value) FROM tutela_data_item WHERE category = 'user.contact.email'"
+        ).fetchone()[0]
+        rows = db.execute(
+            "SELECT COUNT(*) FROM tutela_data_item WHERE category = 'user.contact.email'"
+        ).fetchone()[0]
+    assert emails == 600
+    assert people == 600 and rows == 600, f"{people} people and {rows} e-mail items for 600 addresses"
+    assert cli("audit", "verify").returncode == 0
