@@ -149,3 +149,16 @@ def test_letters_in_the_language_of_the_request(
     assert policy_data["authority"]["name"] in refusal
     assert policy_data["authority"]["website"] in refusal
     assert "legal obligation" in refusal or "obligation" in refusal
+
+
+@pytest.mark.django_db
+def test_transmission_endpoint_checked_at_intake(policy: Any) -> None:
+    from tutela.rights.models import RightsRequest
+    from tutela.rights.services import request_open
+
+    member()
+    with pytest.raises(InvalidInput) as exc:
+        request_open(type="portability", identifier="marie.dupont@example.be", channel="portal",
+                     details={"transmit_to": "http://other-controller.example/in"})  # fmt: skip
+    assert exc.value.errors[0].field == "transmit_to"
+    assert not RightsRequest.objects.exists()

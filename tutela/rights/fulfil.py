@@ -44,7 +44,7 @@ def _policy() -> Any:
 
 
 def exports_dir() -> Path:
-    path = Path(settings.TUTELA_HOME) / "exports"
+    path = Path(getattr(settings, "TUTELA_EXPORT_DIR", Path(settings.TUTELA_HOME) / "exports"))
     path.mkdir(parents=True, exist_ok=True)
     return path
 

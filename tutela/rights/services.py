@@ -121,6 +121,17 @@ def request_open(
                 errors.extend(exc.errors or [FieldError(exc.message, field="identifier")])
             else:
                 kind, normalised = "subject", identifier
+    details = dict(details or {})
+    if details.get("transmit_to"):
+        if type != "portability":
+            details.pop("transmit_to")
+        else:
+            from tutela.rights.transport import check_url
+
+            try:
+                details["transmit_to"] = check_url(str(details["transmit_to"]), field="transmit_to")
+            except InvalidInput as exc:
+                errors.extend(exc.errors)
     if errors:
         raise InvalidInput("the request cannot be registered", errors=errors)
     subject = register.resolve(identifier)
@@ -147,7 +158,7 @@ def request_open(
             controller=controller,
             due=due,
             extended_due=extended_due,
-            details=details or {},
+            details=details,
             status_token_hash=_digest(token),
             message_id=message_id or None,
             created_at=now,
