@@ -221,3 +221,23 @@ def test_batch_checks_are_set_based(policy: Any) -> None:
         assert all(a["allowed"] for a in answers) and len(answers) == size
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_one_click_withdrawal_link_for_any_consent_purpose(policy: Any, policy_data: dict[str, Any]) -> None:
+    from tutela.consent.links import withdrawal_url
+
+    key = next(
+        k for k, p in policy_data["purposes"].items() if p["legal_basis"] == "consent" and k != "newsletter"
+    )
+    kind = policy_data["purposes"][key]["subject_types"][0]
+    who = person("link@example.com", subject_type=kind)
+    services.consent_give(subject_id=who.pk, purpose=key)
+    assert purpose_check(subject_id=who.pk, purpose=key).allowed
+    url = withdrawal_url(who.pk, key)
+    path = url.removeprefix(__import__("django.conf").conf.settings.TUTELA_BASE_URL)
+    answer = Client().post(path)
+    assert answer.status_code == 200 and _json(answer) == {"withdrawn": True}
+    decision = purpose_check(subject_id=who.pk, purpose=key)
+    assert not decision.allowed and decision.codes[0] == "withdrawn"
+    assert Client().post(path).status_code == 200  # a second click is harmless
+    assert Client().post(path.replace(key, "newsletter")).status_code == 404  # the MAC covers the purpose

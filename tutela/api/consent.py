@@ -260,6 +260,15 @@ def unsubscribe(request: HttpRequest, token: str) -> Any:
     return {"unsubscribed": True}
 
 
+@router.post("/withdraw/{token}", auth=None)
+def withdraw_by_link(request: HttpRequest, token: str) -> Any:
+    """One-click withdrawal of any consent from the link in a mail (``tutela.consent.links``)."""
+    from tutela.consent.links import consent_withdraw_by_token
+
+    ip, agent = _client(request)
+    return consent_withdraw_by_token(token=token, ip=ip, user_agent=agent)
+
+
 @router.get("/unsubscribe/{token}", auth=None, include_in_schema=False)
 def unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
     """A GET (a person following the link) never unsubscribes by itself: it leads to the portal's button."""
