@@ -10,8 +10,20 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def db_threads_ok(transactional_db: Any, policy: Any) -> None:
+    """Threads need committed data and their own connections: a transactional test database."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("in-memory SQLite is one connection; the file database is covered by the test above")
 
 
 def _spawn(home: Path, *args: str) -> subprocess.Popen[str]:
@@ -63,3 +75,38 @@ def test_concurrent_imports_of_overlapping_files_create_no_duplicates(
     assert emails == 600
     assert people == 600 and rows == 600, f"{people} people and {rows} e-mail items for 600 addresses"
     assert cli("audit", "verify").returncode == 0
+
+
+def test_concurrent_imports_on_the_configured_database(db_threads_ok: None, tmp_path: Path) -> None:
+    """The same collision in two threads of one process, on whatever DATABASE_URL names (PostgreSQL in CI)."""
+    import threading
+
+    from django.db import connection
+
+    from tutela.subjects.importing.service import import_file
+    from tutela.subjects.models import DataItem
+
+    first = _csv(tmp_path / "a.csv", range(0, 300))
+    second = _csv(tmp_path / "b.csv", range(150, 450))
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def run(path: Path) -> None:
+        try:
+            barrier.wait(timeout=30)
+            import_file(path=path, controller="crm-asbl", subject_type="prospect", source="data-provider")
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(f,)) for f in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not errors, errors
+    emails = DataItem.objects.filter(category="user.contact.email")
+    assert emails.values("value").distinct().count() == 450
+    assert emails.count() == 450, "the same address imported twice by two concurrent imports"
+    assert emails.values("subject_id").distinct().count() == 450
