@@ -103,3 +103,41 @@ def test_cli_mail_ingest(cli: Any, tmp_path: Path) -> None:
     bad = cli("mail", "ingest", str(tmp_path / "missing.eml"))
     assert bad.returncode == 2 and "does not exist" in bad.stderr
     assert cli("mail", "ingest").returncode == 2
+
+
+@pytest.mark.django_db
+def test_imap_source(policy: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The IMAP reader hands each message's bytes over (imap-tools' MailBox replaced by a stand-in)."""
+    import imap_tools
+
+    from tutela.rights.mailin import messages_from_imap
+
+    raw = message("eva@example.org", "Inzage", "Ik wil graag inzage in mijn gegevens", "<i1@example.org>")
+    seen: dict[str, Any] = {}
+
+    class FakeMsg:
+        obj = raw
+
+    class FakeBox:
+        def __init__(self, host: str, port: int) -> None:
+            seen["host"] = (host, port)
+
+        def login(self, user: str, password: str, initial_folder: str = "INBOX") -> FakeBox:
+            seen["login"] = (user, password, initial_folder)
+            return self
+
+        def __enter__(self) -> FakeBox:
+            return self
+
+        def __exit__(self, *exc: Any) -> None:
+            pass
+
+        def fetch(self, **kwargs: Any) -> list[FakeMsg]:
+            seen["fetch"] = kwargs
+            return [FakeMsg()]
+
+    monkeypatch.setattr(imap_tools, "MailBox", FakeBox)
+    report = ingest(messages_from_imap(host="imap.example.org", user="dpo", password="pw", folder="DPO"))
+    assert report.registered == 1
+    assert seen["login"] == ("dpo", "pw", "DPO") and seen["fetch"]["mark_seen"] is False
+    assert RightsRequest.objects.get(message_id="<i1@example.org>").language == "nl"
