@@ -208,3 +208,15 @@ def test_own_wording_of_periods() -> None:
     assert duration_in_words("P1Y6M", "fr") == "1 an et 6 mois"
     assert duration_in_words("P1M", "nl") == "1 maand"
     assert duration_in_words("P0D") == "no time"
+
+
+@pytest.mark.django_db
+def test_archived_items_leave_normal_use(archived: Any) -> None:
+    from tutela.accounts.principal import Principal
+    from tutela.subjects.scoping import visible_items
+
+    subject, items = archived
+    dpo = Principal(actor="t", role="dpo")
+    assert not visible_items(dpo).filter(subject=subject).exists()
+    archivist = Principal(actor="a", role="archive", archive_access=True)
+    assert visible_items(archivist, include_archived=True).filter(subject=subject).count() == len(items)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import (
     CASCADE,
     DO_NOTHING,
@@ -44,6 +44,7 @@ from django.db.models import (
     signals,
 )
 from django.db.models.deletion import ProtectedError, RestrictedError
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import ExtractYear
 
 from tutela.core import clock
@@ -304,7 +305,15 @@ def _start_run(today: dt.date, files: bool) -> SweepRun:
         )
 
 
-def set_delete(model: type[Model], ids: list[int]) -> None:
+def in_ids(field: str, ids: list[Any] | set[Any]) -> Q:
+    """``field IN ids`` for a batch. On PostgreSQL one array parameter (``= ANY``), not thousands of them."""
+    values = sorted(ids)
+    if connection.vendor == "postgresql" and all(type(v) is int for v in values):
+        return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::bigint[])", (values,))})
+    return Q(**{f"{field}__in": values})
+
+
+def set_delete(model: type[Model], ids: list[int], *, known_empty: tuple[type[Model], ...] = ()) -> None:
     """Delete rows by id with one statement per related table (no per-row work, unlike Django's collector).
 
     Rows of other tables that point here are deleted (CASCADE), detached (SET_NULL) or left (DO_NOTHING) as
@@ -313,7 +322,7 @@ def set_delete(model: type[Model], ids: list[int]) -> None:
     """
     if not ids:
         return
-    base = model._base_manager.filter(pk__in=ids)
+    base = model._base_manager.filter(in_ids("pk", ids))
     if (
         any(isinstance(rel, ManyToManyRel) for rel in model._meta.related_objects)
         or signals.pre_delete.has_listeners(model)
@@ -325,7 +334,9 @@ def set_delete(model: type[Model], ids: list[int]) -> None:
         field = rel.field
         related = rel.related_model
         assert isinstance(related, type)
-        linked = related._base_manager.filter(**{f"{field.name}__in": ids})
+        if related in known_empty:
+            continue
+        linked = related._base_manager.filter(in_ids(field.name, ids))
         on_delete = rel.on_delete
         if on_delete is CASCADE:
             if related._meta.related_objects:
@@ -346,17 +357,19 @@ def _remove_orphans(subject_ids: set[int]) -> int:
     if not subject_ids:
         return 0
     keep = set(
-        DataItem.objects.filter(subject_id__in=subject_ids).values_list("subject_id", flat=True).distinct()
+        DataItem.objects.filter(in_ids("subject_id", subject_ids))
+        .values_list("subject_id", flat=True)
+        .distinct()
     )
     gone = sorted(subject_ids - keep)
     if not gone:
         return 0
-    AuditEntry.objects.filter(subject_id__in=gone, redacted_at__isnull=True).update(
+    AuditEntry.objects.filter(in_ids("subject_id", gone), redacted_at__isnull=True).update(
         payload=REDACTED, redacted_at=clock.now()
     )
     try:
         with transaction.atomic():
-            set_delete(Subject, gone)
+            set_delete(Subject, gone, known_empty=(DataItem,))  # checked above: no item left
     except (ProtectedError, RestrictedError, IntegrityError):
         # another register still points at the person: keep the bare row, drop every fact about them
         Relationship.objects.filter(subject_id__in=gone).delete()
@@ -368,7 +381,7 @@ def _remove_orphans(subject_ids: set[int]) -> int:
 
 
 def _act(group: Group, ids: list[int]) -> None:
-    items = DataItem.objects.filter(id__in=ids)
+    items = DataItem.objects.filter(in_ids("id", ids))
     if group.action == "archive":
         items.update(status=DataItem.Status.ARCHIVED, updated_at=clock.now())
         return
@@ -407,7 +420,10 @@ def _run_group(run: SweepRun, group: Group, batch: int, pause: int) -> None:
         chunk = candidates[start : start + batch]
         with transaction.atomic():
             rows = list(
-                group.due_queryset().filter(id__in=chunk).order_by("id").values_list("id", "subject_id")
+                group.due_queryset()
+                .filter(in_ids("id", chunk))
+                .order_by("id")
+                .values_list("id", "subject_id")
             )
             if not rows:
                 continue
