@@ -231,3 +231,23 @@ def test_bad_batch_is_refused(policy: Any) -> None:
 
     with pytest.raises(InvalidInput):
         retention_sweep(batch=0)
+
+
+@pytest.mark.django_db
+def test_purposes_stored_with_other_json_spacing_are_swept_too(policy: Any, frozen: Any) -> None:
+    from django.db import connection
+
+    subject, items = person_with(
+        kind="member",
+        purposes=["member-management", "newsletter"],
+        collected_on=D(2001, 1, 1),
+        ended_on=D(2015, 1, 31),
+    )
+    with connection.cursor() as cursor:  # as a bulk loader writing SQL directly would store it
+        cursor.execute(
+            "UPDATE tutela_data_item SET purposes = %s WHERE id = %s",
+            ['["member-management","newsletter"]', items[0].pk],
+        )
+    result = retention_sweep().as_dict()
+    assert result["erased"] == 2
+    assert not Subject.objects.filter(pk=subject.pk).exists()

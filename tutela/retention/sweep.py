@@ -41,11 +41,12 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    TextField,
     signals,
 )
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import ExtractYear
+from django.db.models.functions import Cast, ExtractYear
 
 from tutela.core import clock
 from tutela.core.audit import REDACTED, AuditRecord, audit_many, current_actor
@@ -133,14 +134,18 @@ class Group:
     rule_keys: list[str]
     action: str
     condition: Q
+    #: the purposes column as stored (text); one list may be stored with different spacing
+    stored: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> str:
         return json.dumps(self.purposes)
 
     def base_queryset(self) -> QuerySet[DataItem]:
-        return DataItem.objects.filter(status=DataItem.Status.ACTIVE, purposes=self.purposes).filter(
-            self.condition
+        return (
+            DataItem.objects.alias(purposes_text=Cast("purposes", TextField()))
+            .filter(status=DataItem.Status.ACTIVE, purposes_text__in=self.stored)
+            .filter(self.condition)
         )
 
     def due_queryset(self) -> QuerySet[DataItem]:
@@ -153,12 +158,20 @@ class Group:
 
 def plan_groups(policy: Policy, today: dt.date) -> list[Group]:
     """One group per distinct purpose list among active items whose purposes and rules the policy knows."""
-    combos = set()
-    for value in (
-        DataItem.objects.filter(status=DataItem.Status.ACTIVE).values_list("purposes", flat=True).distinct()
-    ):
+    combos: dict[str, list[str]] = {}
+    stored_values = (
+        DataItem.objects.filter(status=DataItem.Status.ACTIVE)
+        .annotate(purposes_text=Cast("purposes", TextField()))
+        .values_list("purposes_text", flat=True)
+        .distinct()
+    )
+    for stored in stored_values:
+        try:
+            value = json.loads(stored)
+        except (TypeError, ValueError):
+            continue
         if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-            combos.add(json.dumps(value))
+            combos.setdefault(json.dumps(value), []).append(stored)
     groups = []
     for text in sorted(combos):
         purposes = json.loads(text)
@@ -173,7 +186,7 @@ def plan_groups(policy: Policy, today: dt.date) -> list[Group]:
             rule_keys.append(purpose.retention)
             cond &= rule_condition(policy, purpose, rule, today)
         action = rules.combined_action(policy.retention[k].action for k in rule_keys)
-        groups.append(Group(purposes, sorted(set(rule_keys)), action, cond))
+        groups.append(Group(purposes, sorted(set(rule_keys)), action, cond, sorted(combos[text])))
     return groups
 
 
