@@ -20,7 +20,7 @@ from typing import IO, Any
 
 from tutela.consent import selectors
 from tutela.consent.contacts import _PHONE_LIKE, fast_blind_index, normalise_contact
-from tutela.consent.rules import PurposeDecision, decide_purpose
+from tutela.consent.rules import REASON_ORDER, PurposeDecision, decide_purpose
 from tutela.core import clock
 from tutela.core.errors import FieldError, InvalidInput
 from tutela.policy.schema import Policy
@@ -96,6 +96,17 @@ def _chunks(rows: Iterator[list[str]], size: int) -> Iterator[list[list[str]]]:
         yield chunk
 
 
+#: refusals that speak for the person behind an address whoever else shares it (an objection, a withdrawal,
+#: a restriction …); other refusals (not a prospect of this controller …) only concern that one record
+BLOCKING = {"erased", "objection", "objection-pending", "withdrawn", "expired", "suppressed", "restricted"}
+
+
+def _rank(decision: PurposeDecision) -> int:
+    """How decisive a refusal is (its first reason's place in ``REASON_ORDER``)."""
+    code = decision.codes[0] if decision.codes else ""
+    return REASON_ORDER.index(code) if code in REASON_ORDER else len(REASON_ORDER)
+
+
 class _Decider:
     """Decisions for one chunk of hashed identifiers, gathered set-based."""
 
@@ -123,7 +134,12 @@ class _Decider:
             if lk in owners:
                 decisions = [per_subject[sid] for sid in owners[lk]]
                 refused = [d for d in decisions if not d.allowed]
-                out[lk] = refused[0] if refused else decisions[0]
+                allowed = [d for d in decisions if d.allowed]
+                blocking = [d for d in refused if BLOCKING & set(d.codes)]
+                if allowed and not blocking:
+                    out[lk] = allowed[0]
+                else:
+                    out[lk] = min(blocking or refused, key=_rank)
             elif lk in hits:
                 out[lk] = decide_purpose(
                     selectors.unknown_facts(self.purpose, self.controller, hits[lk], self.today), self.policy
