@@ -50,6 +50,8 @@ def test_the_task_runs_the_sweep_and_status_shows_it(
     from django_tasks_db.models import DBTaskResult
 
     queued = DBTaskResult.objects.get()
+    assert retention_schedule_next() == when  # scheduling again queues nothing more
+    assert DBTaskResult.objects.count() == 1
     assert queued.task_path.endswith("retention_sweep_task") and queued.run_after == when
 
 

@@ -202,5 +202,21 @@ def retention_schedule_next() -> dt.datetime | None:
     if not getattr(default_task_backend, "supports_defer", False):
         return None
     when = next_sweep_at()
+    if _already_queued(when):
+        return when
     retention_sweep_task.using(run_after=when).enqueue(reschedule=True)
     return when
+
+
+def _already_queued(when: dt.datetime) -> bool:
+    """Is a daily sweep already waiting on the database queue (so scheduling twice queues it once)?"""
+    try:
+        from django_tasks.base import TaskResultStatus
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # another backend: it keeps its own queue
+        return False
+    return DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY,
+        task_path__endswith=".retention_sweep_task",
+        run_after__gte=when - dt.timedelta(minutes=1),
+    ).exists()
