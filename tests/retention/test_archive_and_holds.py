@@ -220,3 +220,20 @@ def test_archived_items_leave_normal_use(archived: Any) -> None:
     assert not visible_items(dpo).filter(subject=subject).exists()
     archivist = Principal(actor="a", role="archive", archive_access=True)
     assert visible_items(archivist, include_archived=True).filter(subject=subject).count() == len(items)
+
+
+@pytest.mark.django_db
+def test_status_preview_and_summary_endpoints(policy: Any, frozen: Any) -> None:
+    subject, _ = person_with(
+        kind="prospect", purposes=["prospecting"], collected_on=D(2024, 1, 1), last_interest_on=D(2024, 2, 1)
+    )
+    client = Client()
+    dpo = {"HTTP_AUTHORIZATION": "Bearer " + _token("privacy_officer", False)}
+    status = client.get("/api/v1/retention/status", **dpo)
+    assert status.status_code == 200 and status.json()["last"] is None
+    assert status.json()["next"].startswith("2026-11-26T02:30")
+    preview = client.get("/api/v1/retention/preview?limit=5", **dpo).json()["items"]
+    assert [(p["subject_id"], p["due_on"]) for p in preview] == [(subject.pk, "2025-02-01")] * 2
+    summary = client.get(f"/api/v1/retention/subjects/{subject.pk}/summary?lang=fr", **dpo).json()
+    assert {p["rule"] for item in summary["retention"] for p in item["purposes"]} == {"prospect-interest"}
+    assert client.get("/api/v1/retention/status").status_code == 401

@@ -122,4 +122,6 @@ def hold_release(request: HttpRequest, hold_id: int, payload: ReleaseIn) -> dict
 def subject_summary(request: HttpRequest, subject_id: int, lang: str = "en") -> dict[str, Any]:
     from tutela.retention.selectors import retention_summary_for_subject
 
+    if not principal(request).is_group_wide:
+        raise PermissionDenied("the retention summary covers both entities: DPO, privacy officer or auditor")
     return {"subject_id": subject_id, "retention": retention_summary_for_subject(subject_id, lang)}
