@@ -137,3 +137,28 @@ def test_portal_intake_sends_a_code_and_shows_no_personal_data(policy: Any, smtp
     r = post(client, "/api/v1/requests/portal", {"type": "access", "email": "nobody@example.org"})
     assert r.status_code == 202 and set(r.json()) == {"reference", "status_token", "verification"}
     assert dt.date.today()  # the deadline is set from now for portal requests
+
+
+def test_staff_of_one_controller_cannot_fulfil_for_both(policy: Any) -> None:
+    prospect()
+    client = Client()
+    dpo, staff = bearer("dpo"), bearer("staff", "crm-asbl")
+    both = post(
+        client,
+        "/api/v1/requests/",
+        {"type": "access", "identifier": "jan.peeters@example.be", "verified": True},
+        **dpo,
+    ).json()["id"]
+    own = post(
+        client,
+        "/api/v1/requests/",
+        {
+            "type": "access",
+            "identifier": "jan.peeters@example.be",
+            "verified": True,
+            "controller": "crm-asbl",
+        },
+        **staff,
+    ).json()["id"]
+    assert post(client, f"/api/v1/requests/{both}/fulfil", {}, **staff).status_code == 403
+    assert post(client, f"/api/v1/requests/{own}/fulfil", {}, **staff).status_code == 200

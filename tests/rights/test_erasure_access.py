@@ -355,3 +355,17 @@ def test_failed_notice_is_delivered_by_the_retry(policy: Any, monkeypatch: pytes
         server.server_close()
     notice.refresh_from_db()
     assert (notice.status, notice.body_sealed, state["got"]) == ("sent", "", 1)
+
+
+def test_erasure_scoped_to_one_controller(policy: Any) -> None:
+    from tutela.subjects.services import item_add
+
+    person = prospect()
+    item_add(subject=person, controller="ac-cs", category="user.contact.email", value="jan.peeters@example.be",
+             source="public-web", purposes=["prospecting"], subject_type="prospect")  # fmt: skip
+    req = open_request("erasure", "jan.peeters@example.be", controller="crm-asbl")
+    result = request_fulfil(request_id=req.pk)
+    assert result.outcome == "granted"
+    left = list(DataItem.objects.filter(subject_id=person.pk).values_list("controller", flat=True))
+    assert left == ["ac-cs"]
+    assert Subject.objects.get(pk=person.pk).erased_at is None

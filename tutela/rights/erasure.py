@@ -90,6 +90,10 @@ def erase_subject(req: RightsRequest) -> ErasureResult:
             result.complete = True
             return result
         decisions = plan(subject_id)
+        others = 0
+        if req.controller:  # a request to one joint controller erases what that controller holds
+            others = sum(1 for d in decisions if d.controller != req.controller)
+            decisions = [d for d in decisions if d.controller == req.controller]
         erase_ids = [d.item_id for d in decisions if d.action == "erase"]
         keep = [d for d in decisions if d.action == "keep"]
         result.erased = sorted({d.category for d in decisions if d.action == "erase"})
@@ -112,7 +116,7 @@ def erase_subject(req: RightsRequest) -> ErasureResult:
             )
         result.reasons = [f"{k['category']}: {k['reason']}" for k in result.kept]
         DataItem.objects.filter(pk__in=erase_ids).delete()
-        result.complete = not keep
+        result.complete = not keep and not others
         if result.complete:
             Interaction.objects.filter(subject_id=subject_id).delete()
             Relationship.objects.filter(subject_id=subject_id).delete()

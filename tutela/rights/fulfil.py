@@ -126,6 +126,11 @@ def request_fulfil(
         req = locked(request_id, expected_version)
         if req.is_closed:
             raise Conflict(f"request {request_id} is already {req.status}")
+        if principal is not None and not principal.is_group_wide and req.controller != principal.controller:
+            raise PermissionDenied(
+                f"request {request_id} concerns {req.controller or 'both controllers'}: "
+                f"staff of {principal.controller} cannot carry it out (ask the DPO or a privacy officer)"
+            )
         unmet = conditions(req)
         if unmet:
             raise Unmet(
@@ -212,7 +217,13 @@ def _access(req: RightsRequest) -> Fulfilment:
 def _erasure(req: RightsRequest) -> Fulfilment:
     from tutela.rights.erasure import erase_subject, plan
 
-    categories = sorted({d.category for d in plan(req.subject_id) if d.action == "erase"})  # type: ignore[arg-type]
+    categories = sorted(
+        {
+            d.category
+            for d in plan(_sid(req))
+            if d.action == "erase" and d.controller in (req.controller or d.controller,)
+        }
+    )
     notices = _notices(req, categories)
     res = erase_subject(req)
     req.decision = {**req.decision, "items": {"erased": res.erased, "kept": res.kept}}
