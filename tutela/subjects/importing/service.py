@@ -15,7 +15,7 @@ from tutela.core.errors import FieldError, InvalidInput
 from tutela.policy.selectors import active_policy
 from tutela.subjects.importing.mapping import build_mapping
 from tutela.subjects.importing.reader import read_table
-from tutela.subjects.importing.validate import plan_columns, validate_table
+from tutela.subjects.importing.validate import forget_normalised, plan_columns, validate_table
 from tutela.subjects.importing.writer import Context, Counts, chunks, write_batch
 
 BATCH = 5000
@@ -96,7 +96,10 @@ def import_file(
         file=path.name, sha256=digest, rows=len(table.rows), ignored_columns=mapping.ignored
     )
     progress.start("validating", len(table.rows))
-    good, errors, rejected = validate_table(policy, mapping, plans, table, advance=progress.advance)
+    try:
+        good, errors, rejected = validate_table(policy, mapping, plans, table, advance=progress.advance)
+    finally:
+        forget_normalised()  # the cache held clear identifiers: drop them with the import
     progress.advance(len(table.rows) % 1000)
     report.errors, report.rejected = errors, rejected
     if errors and not partial:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from tutela.core import clock
+from tutela.core.crypto import blind_index, encrypt
 from tutela.core.errors import FieldError, InvalidInput
 from tutela.policy.schema import Policy
-from tutela.subjects import rules, values
+from tutela.subjects import identifiers, rules, values
 from tutela.subjects.importing.mapping import Mapping, match_kind
 from tutela.subjects.importing.reader import Table
 
@@ -41,6 +43,9 @@ class ColumnPlan:
     category: str
     purposes: list[str]
     kind: str | None  # identifier kind that recognises people (email, phone, national_number)
+    identifier: str | None = None  # identifier kind to validate and index (also iban, vat)
+    sensitive: bool = False
+    birth_date: bool = False
 
 
 def plan_columns(
@@ -72,14 +77,36 @@ def plan_columns(
                 FieldError(f"column {column.header!r}: {e.message}", field=column.header) for e in errs
             )
             continue
+        info = rules.category_info(policy, column.category)
         plans.append(
             ColumnPlan(
-                column.index, column.header, column.category, purposes, match_kind(policy, column.category)
+                column.index,
+                column.header,
+                column.category,
+                purposes,
+                match_kind(policy, column.category),
+                identifier=info.identifier if info else None,
+                sensitive=bool(info and info.sensitive),
+                birth_date=column.category.endswith("date_of_birth"),
             )
         )
     if errors:
         raise InvalidInput(f"{file_name}: the policy does not allow these columns", errors=errors)
     return plans
+
+
+@lru_cache(maxsize=65536)
+def _normalise(kind: str, raw: str) -> tuple[bool, str]:
+    """(True, normalised) or (False, the error message); cached, as files repeat values (IBANs, phones)."""
+    try:
+        return True, identifiers.normalise(kind, raw)
+    except InvalidInput as exc:
+        message = exc.errors[0].message if exc.errors else exc.message
+        return False, f"invalid {kind.replace('_', ' ')}: {message}"
+
+
+def forget_normalised() -> None:
+    _normalise.cache_clear()
 
 
 def _moment(text: str, *, field: str) -> dt.datetime:
@@ -108,15 +135,30 @@ def validate_row(
         raw = cell(plan.index)
         if not raw:
             continue
-        try:
-            normalised, kind = values.normalise_value(policy, plan.category, raw, field=plan.header)
-        except InvalidInput as exc:
-            errors.extend(FieldError(e.message, field=plan.header, row=number) for e in exc.errors)
-            continue
-        stored = values.store(policy, plan.category, normalised, kind)
+        if plan.birth_date:
+            try:
+                normalised = values.parse_date(raw, field=plan.header).isoformat()
+            except InvalidInput as exc:
+                errors.extend(FieldError(e.message, field=plan.header, row=number) for e in exc.errors)
+                continue
+        elif plan.identifier:
+            ok, normalised = _normalise(plan.identifier, raw)
+            if not ok:
+                errors.append(FieldError(normalised, field=plan.header, row=number))
+                continue
+        else:
+            if len(raw) > 2000:
+                errors.append(FieldError("longer than 2000 characters", field=plan.header, row=number))
+                continue
+            normalised = raw
+        lookup = blind_index(plan.identifier, normalised) if plan.identifier else None
+        if plan.sensitive:
+            stored = values.Stored("", encrypt(normalised, context=plan.category), lookup)
+        else:
+            stored = values.Stored(normalised, "", lookup)
         row.cells.append(Cell(plan.category, normalised, stored))
-        if plan.kind and stored.lookup:
-            row.lookups.append(stored.lookup)
+        if plan.kind and lookup:
+            row.lookups.append(lookup)
     for column in mapping.columns:
         if not column.fact:
             continue

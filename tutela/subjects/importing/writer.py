@@ -2,30 +2,50 @@
 
 For each batch: the people already known are found with ``lookup__in`` queries on the blind indexes of
 their e-mail, phone and national number; their items and relationships with this controller are read in
-one query each; then new people, new items and relationships are inserted with ``bulk_create`` and changed
-values with ``bulk_update``. One audit entry per batch (counts, file hash, source), plus one per changed
-value carrying the old value's provenance (with the person's id, so erasure can redact it).
+one query each; then new people are inserted with ``bulk_create``, new items and relationships with COPY
+(PostgreSQL) or ``executemany`` (SQLite), changed values updated by primary key. One audit entry per batch
+(counts, file hash, source), plus one per changed value carrying the old value's provenance (with the
+person's id, so erasure can redact it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from django.db.models import F
 
-from tutela.core import clock
+from tutela.core import clock, crypto
 from tutela.core.audit import AuditRecord, audit_many
-from tutela.subjects import values
+from tutela.subjects.importing.fastsql import date_value, dt_value, insert_rows, update_rows
 from tutela.subjects.importing.validate import Cell, ColumnPlan, Row
 from tutela.subjects.models import DataItem, Relationship, Subject
 from tutela.subjects.scoping import IN_USE
 
 T = TypeVar("T")
 CHUNK = 2000
-ITEM_FIELDS = [
+ITEM_INSERT = [
+    "subject",
+    "controller",
+    "category",
+    "value",
+    "value_sealed",
+    "lookup",
+    "source",
+    "source_detail",
+    "collected_at",
+    "purposes",
+    "status",
+    "provided_by_subject",
+    "on_behalf_of",
+    "instruction_ref",
+    "created_at",
+    "updated_at",
+]
+ITEM_UPDATE = [
     "value",
     "value_sealed",
     "lookup",
@@ -36,6 +56,18 @@ ITEM_FIELDS = [
     "provided_by_subject",
     "updated_at",
 ]
+REL_INSERT = [
+    "subject",
+    "controller",
+    "kind",
+    "started_on",
+    "ended_on",
+    "last_interest_on",
+    "created_at",
+    "updated_at",
+]
+REL_UPDATE = ["started_on", "ended_on", "last_interest_on", "updated_at"]
+REL_DATES = ("started_on", "ended_on", "last_interest_on")
 
 
 def chunks(seq: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -55,6 +87,11 @@ class Context:
     file_hash: str
     plans: dict[str, ColumnPlan]
 
+    @property
+    def detail(self) -> str:
+        note = f"file {self.file_name}"
+        return (f"{self.source_detail}; {note}" if self.source_detail else note)[:300]
+
 
 @dataclass
 class Counts:
@@ -66,22 +103,44 @@ class Counts:
     subject_ids: list[int] = field(default_factory=list)
 
 
-def _same(item: DataItem, cell: Cell) -> bool:
+class Held(NamedTuple):
+    pk: int
+    subject_id: int
+    category: str
+    value: str
+    value_sealed: str
+    lookup: str | None
+    source: str
+    source_detail: str
+    collected_at: dt.datetime
+
+
+class Rel(NamedTuple):
+    pk: int
+    subject_id: int
+    started_on: dt.date | None
+    ended_on: dt.date | None
+    last_interest_on: dt.date | None
+
+
+def _same(item: Held, cell: Cell) -> bool:
     if cell.stored.lookup:
         return item.lookup == cell.stored.lookup
     if item.value_sealed:
-        return values.item_value(item) == cell.normalised
+        return crypto.decrypt(item.value_sealed, context=item.category) == cell.normalised
     return item.value == cell.normalised
 
 
-def _provenance(item: DataItem) -> dict[str, Any]:
+def _provenance(
+    pk: int, category: str, source: str, detail: str, at: dt.datetime, value: str | None
+) -> dict[str, Any]:
     return {
-        "item": item.pk,
-        "category": item.category,
-        "source": item.source,
-        "source_detail": item.source_detail,
-        "collected_at": item.collected_at.isoformat() if item.collected_at else None,
-        **({} if item.value_sealed else {"value": item.value}),
+        "item": pk,
+        "category": category,
+        "source": source,
+        "source_detail": detail,
+        "collected_at": at.isoformat(),
+        **({} if value is None else {"value": value}),
     }
 
 
@@ -111,6 +170,7 @@ def _known_subjects(lookups: list[str]) -> dict[str, int]:
 
 def write_batch(rows: list[Row], ctx: Context, counts: Counts, *, batch_no: int) -> None:
     now = clock.now()
+    now_db = dt_value(now)
     known = _known_subjects(sorted({lk for row in rows for lk in row.lookups}))
     # which person each row is about: a known one, or a new one shared by rows with a common identifier
     new_of_lookup: dict[str, int] = {}
@@ -129,6 +189,33 @@ def write_batch(rows: list[Row], ctx: Context, counts: Counts, *, batch_no: int)
         for lk in row.lookups:
             new_of_lookup.setdefault(lk, slot)
 
+    purposes = {cat: json.dumps(list(plan.purposes)) for cat, plan in ctx.plans.items()}
+    detail = ctx.detail
+    item_rows: list[tuple[Any, ...]] = []
+    rel_rows: list[tuple[Any, ...]] = []
+
+    def new_item(sid: int, row: Row, cell: Cell) -> None:
+        item_rows.append(
+            (
+                sid,
+                ctx.controller,
+                cell.category,
+                cell.stored.value,
+                cell.stored.value_sealed,
+                cell.stored.lookup,
+                ctx.source,
+                detail,
+                dt_value(row.collected_at) if row.collected_at else now_db,
+                purposes[cell.category],
+                DataItem.Status.ACTIVE.value,
+                ctx.from_subject,
+                "",
+                "",
+                now_db,
+                now_db,
+            )
+        )
+
     # new people
     people = [
         Subject(
@@ -137,8 +224,6 @@ def write_batch(rows: list[Row], ctx: Context, counts: Counts, *, batch_no: int)
         for group in new_rows
     ]
     Subject.objects.bulk_create(people, batch_size=CHUNK)
-    new_items: list[DataItem] = []
-    new_rels: list[Relationship] = []
     for person, group in zip(people, new_rows, strict=True):
         counts.imported += len(group)
         counts.subject_ids.append(person.pk)
@@ -146,59 +231,116 @@ def write_batch(rows: list[Row], ctx: Context, counts: Counts, *, batch_no: int)
         for row in group:
             for cell in row.cells:
                 cells[(cell.category, cell.stored.lookup or cell.normalised)] = (row, cell)
-        new_items.extend(_item(person.pk, row, cell, ctx, now) for row, cell in cells.values())
-        new_rels.append(_relationship(person.pk, group, ctx, now, None) or Relationship())
+        for row, cell in cells.values():
+            new_item(person.pk, row, cell)
+        wanted = _wanted_dates(group, ctx, now, exists=False)
+        rel_rows.append(
+            (
+                person.pk,
+                ctx.controller,
+                ctx.subject_type,
+                *(date_value(wanted.get(k)) for k in REL_DATES),
+                now_db,
+                now_db,
+            )
+        )
 
     # people already known: compare and update
-    updates: list[DataItem] = []
-    rel_updates: list[Relationship] = []
+    item_updates: list[tuple[Any, ...]] = []
+    rel_updates: list[tuple[Any, ...]] = []
     audits: list[AuditRecord] = []
-    lang_updates: dict[str, list[int]] = {}
     if old_rows:
         sids = sorted(old_rows)
-        existing: dict[tuple[int, str], list[DataItem]] = {}
-        rels: dict[int, Relationship] = {}
+        existing: dict[tuple[int, str], list[Held]] = {}
+        rels: dict[int, Rel] = {}
         for part in chunks(sids):
-            for item in DataItem.objects.filter(
-                subject_id__in=part, controller=ctx.controller, status__in=IN_USE, on_behalf_of=""
-            ).order_by("pk"):
+            for held in (
+                DataItem.objects.filter(
+                    subject_id__in=part, controller=ctx.controller, status__in=IN_USE, on_behalf_of=""
+                )
+                .order_by("pk")
+                .values_list(*Held._fields)
+            ):
+                item = Held(*held)
                 existing.setdefault((item.subject_id, item.category), []).append(item)
             for rel in Relationship.objects.filter(
                 subject_id__in=part, controller=ctx.controller, kind=ctx.subject_type
-            ):
-                rels[rel.subject_id] = rel
+            ).values_list(*Rel._fields):
+                rels[rel[1]] = Rel(*rel)
+        with_language = any(r.language for group in old_rows.values() for r in group)
         languages = (
-            dict(Subject.objects.filter(pk__in=sids).values_list("pk", "language"))
-            if any(r.language for group in old_rows.values() for r in group)
-            else {}
+            dict(Subject.objects.filter(pk__in=sids).values_list("pk", "language")) if with_language else {}
         )
         changed_people: set[int] = set()
+        lang_updates: dict[str, list[int]] = {}
         for sid, group in old_rows.items():
             changed = False
             for row in group:
                 for cell in row.cells:
-                    held = existing.get((sid, cell.category), [])
-                    if any(_same(item, cell) for item in held):
+                    held_items = existing.get((sid, cell.category), [])
+                    if any(_same(item, cell) for item in held_items):
                         continue
                     changed = True
-                    if not held:
-                        item = _item(sid, row, cell, ctx, now)
-                        new_items.append(item)
-                        existing.setdefault((sid, cell.category), []).append(item)
+                    if not held_items:
+                        new_item(sid, row, cell)
+                        existing[(sid, cell.category)] = [
+                            Held(
+                                0,
+                                sid,
+                                cell.category,
+                                cell.stored.value,
+                                cell.stored.value_sealed,
+                                cell.stored.lookup,
+                                ctx.source,
+                                detail,
+                                now,
+                            )
+                        ]
                         continue
-                    item = held[0]
-                    before = _provenance(item)
-                    _apply(item, row, cell, ctx, now)
-                    updates.append(item)
+                    old = held_items[0]
+                    at = row.collected_at or now
+                    item_updates.append(
+                        (
+                            cell.stored.value,
+                            cell.stored.value_sealed,
+                            cell.stored.lookup,
+                            ctx.source,
+                            detail,
+                            dt_value(at),
+                            purposes[cell.category],
+                            ctx.from_subject,
+                            now_db,
+                            old.pk,
+                        )
+                    )
+                    held_items[0] = old._replace(
+                        value=cell.stored.value,
+                        value_sealed=cell.stored.value_sealed,
+                        lookup=cell.stored.lookup,
+                    )
                     audits.append(
                         AuditRecord(
                             "item.rectify",
                             "data_item",
-                            item.pk,
+                            old.pk,
                             sid,
                             {
-                                "before": before,
-                                "after": _provenance(item),
+                                "before": _provenance(
+                                    old.pk,
+                                    old.category,
+                                    old.source,
+                                    old.source_detail,
+                                    old.collected_at,
+                                    None if old.value_sealed else old.value,
+                                ),
+                                "after": _provenance(
+                                    old.pk,
+                                    cell.category,
+                                    ctx.source,
+                                    detail,
+                                    at,
+                                    None if cell.stored.value_sealed else cell.stored.value,
+                                ),
                                 "value_changed": True,
                                 "via": "import",
                                 "file": ctx.file_name,
@@ -211,10 +353,24 @@ def write_batch(rows: list[Row], ctx: Context, counts: Counts, *, batch_no: int)
                     lang_updates.setdefault(lang, []).append(sid)
                     languages[sid] = lang
                     changed = True
-            changed_rel = _relationship(sid, group, ctx, now, rels.get(sid))
-            if changed_rel is not None:
+            current = rels.get(sid)
+            wanted = _wanted_dates(group, ctx, now, exists=current is not None)
+            if current is None:
                 changed = True
-                (rel_updates if changed_rel.pk else new_rels).append(changed_rel)
+                rel_rows.append(
+                    (
+                        sid,
+                        ctx.controller,
+                        ctx.subject_type,
+                        *(date_value(wanted.get(k)) for k in REL_DATES),
+                        now_db,
+                        now_db,
+                    )
+                )
+            elif any(getattr(current, k) != v for k, v in wanted.items()):
+                changed = True
+                merged = {k: wanted.get(k, getattr(current, k)) for k in REL_DATES}
+                rel_updates.append((*(date_value(merged[k]) for k in REL_DATES), now_db, current.pk))
             if changed:
                 changed_people.add(sid)
                 counts.updated += len(group)
@@ -225,16 +381,12 @@ def write_batch(rows: list[Row], ctx: Context, counts: Counts, *, batch_no: int)
         for lang, ids in lang_updates.items():
             for part in chunks(ids):
                 Subject.objects.filter(pk__in=part).update(language=lang)
-    DataItem.objects.bulk_create(new_items, batch_size=CHUNK)
-    if updates:
-        DataItem.objects.bulk_update(updates, ITEM_FIELDS, batch_size=500)
-    Relationship.objects.bulk_create([r for r in new_rels if r.subject_id], batch_size=CHUNK)
-    if rel_updates:
-        Relationship.objects.bulk_update(
-            rel_updates, ["started_on", "ended_on", "last_interest_on", "updated_at"], batch_size=500
-        )
-    counts.items_created += len(new_items)
-    counts.items_updated += len(updates)
+    insert_rows(DataItem, ITEM_INSERT, item_rows)
+    update_rows(DataItem, ITEM_UPDATE, item_updates)
+    insert_rows(Relationship, REL_INSERT, rel_rows)
+    update_rows(Relationship, REL_UPDATE, rel_updates)
+    counts.items_created += len(item_rows)
+    counts.items_updated += len(item_updates)
     audits.insert(
         0,
         AuditRecord(
@@ -253,41 +405,18 @@ def write_batch(rows: list[Row], ctx: Context, counts: Counts, *, batch_no: int)
                 "source_detail": ctx.source_detail,
                 "subjects_created": [p.pk for p in people],
                 "subjects_updated": len(old_rows),
-                "items_created": len(new_items),
-                "items_updated": len(updates),
+                "items_created": len(item_rows),
+                "items_updated": len(item_updates),
             },
         ),
     )
     audit_many(audits)
 
 
-def _detail(ctx: Context) -> str:
-    file_note = f"file {ctx.file_name}"
-    return (f"{ctx.source_detail}; {file_note}" if ctx.source_detail else file_note)[:300]
-
-
-def _item(subject_id: int, row: Row, cell: Cell, ctx: Context, now: dt.datetime) -> DataItem:
-    item = DataItem(subject_id=subject_id, controller=ctx.controller, category=cell.category, created_at=now)
-    _apply(item, row, cell, ctx, now)
-    return item
-
-
-def _apply(item: DataItem, row: Row, cell: Cell, ctx: Context, now: dt.datetime) -> None:
-    item.value = cell.stored.value
-    item.value_sealed = cell.stored.value_sealed
-    item.lookup = cell.stored.lookup
-    item.source = ctx.source
-    item.source_detail = _detail(ctx)
-    item.collected_at = row.collected_at or now
-    item.purposes = list(ctx.plans[cell.category].purposes)
-    item.provided_by_subject = ctx.from_subject
-    item.updated_at = now
-
-
-def _relationship(
-    subject_id: int, group: list[Row], ctx: Context, now: dt.datetime, rel: Relationship | None
-) -> Relationship | None:
-    """The relationship to insert or update for these rows, or None when nothing changes."""
+def _wanted_dates(
+    group: list[Row], ctx: Context, now: dt.datetime, *, exists: bool
+) -> dict[str, dt.date | None]:
+    """The relationship dates these rows state (defaults only for a relationship not yet recorded)."""
     wanted: dict[str, dt.date | None] = {}
     for row in group:
         collected = (row.collected_at or now).astimezone(clock.BRUSSELS).date()
@@ -297,29 +426,12 @@ def _relationship(
             wanted["ended_on"] = row.contract_end
         if row.last_interest:
             wanted["last_interest_on"] = row.last_interest
-        elif ctx.relationship == "interest" and rel is None:
+        elif ctx.relationship == "interest" and not exists:
             wanted.setdefault("last_interest_on", collected)
         if (
             ctx.relationship in ("subscription", "participation", "visit")
             and not row.contract_start
-            and rel is None
+            and not exists
         ):
             wanted.setdefault("started_on", collected)
-    if rel is None:
-        return Relationship(
-            subject_id=subject_id,
-            controller=ctx.controller,
-            kind=ctx.subject_type,
-            created_at=now,
-            updated_at=now,
-            **wanted,
-        )
-    if all(getattr(rel, k) == v for k, v in wanted.items()):
-        return None
-    for key, val in wanted.items():
-        setattr(rel, key, val)
-    rel.updated_at = now
-    return rel
-
-
-ProgressHook = Callable[[int], None]
+    return wanted
