@@ -146,3 +146,43 @@ def test_anonymous_api_returns_no_personal_data(client: Any, policy: Any) -> Non
                 continue
             r = client.get(path)
             assert r.status_code in (401, 403), (path, r.status_code)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_request_from_the_portal_reveals_nothing_until_verified(
+    client: Any, policy: Any, smtp_server: Any, settings: Any
+) -> None:
+    import re
+
+    from tests.factories.rights import member
+
+    member("marie.dupont@example.be", language="fr")
+    r = client.post(
+        "/fr/rights/access/",
+        {"email": "marie.dupont@example.be", "name": "Marie Dupont", "details": "Tout ce que vous avez."},
+    )
+    assert r.status_code == 302
+    status_path = r["Location"].split("?")[0]
+    html = client.get(r["Location"]).content.decode()
+    # type, dates and state only: neither the address, nor the name, nor what the person wrote
+    for secret in ("marie.dupont@example.be", "Marie Dupont", "Tout ce que vous avez"):
+        assert secret not in html
+    assert "en attente de votre confirmation" in html
+    verification = next(m for m in smtp_server.wait_for(2) if m["X-Tutela-Letter"] == "verification")
+    assert verification["To"] == "marie.dupont@example.be"
+    assert verification["Content-Language"] == "fr"
+    body = verification.get_body(preferencelist=("plain",)).get_content()
+    code = re.search(r"\b(\d{6})\b", body).group(1)
+    link = re.search(r"(http://\S+/requests/verify/\S*)", body).group(1)
+    assert link.startswith(settings.TUTELA_BASE_URL)
+    path = link[len(settings.TUTELA_BASE_URL) :]
+    page = client.get(path, follow=True)  # no language prefix in the mail: redirected to French
+    assert page.redirect_chain and page.redirect_chain[-1][0].startswith("/fr/requests/verify/")
+    token = re.search(r"token=([^&\s]+)", link).group(1)
+    wrong = "000000" if code != "000000" else "111111"
+    assert client.post("/fr/requests/verify/", {"token": token, "code": wrong}).status_code == 400
+    r = client.post("/fr/requests/verify/", {"token": token, "code": code})
+    assert r.status_code == 302 and r["Location"].startswith(status_path)
+    html = client.get(r["Location"]).content.decode()
+    assert "votre identité est confirmée" in html and "en cours de traitement" in html
+    assert "marie.dupont@example.be" not in html

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, translate_url
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -174,6 +174,16 @@ def request_verify_link(request: HttpRequest) -> HttpResponse:
     if not token:
         raise Http404("no such request")
     code = (request.POST.get("code") or request.GET.get("code") or "").strip()
+    if request.method == "GET":
+        # the e-mailed link has no language prefix: open the page in the language of the request
+        lookup = resolve("tutela.rights.services.request_by_token")
+        try:
+            req = lookup(token) if lookup else None
+        except SERVICE_ERRORS:
+            req = None
+        current = translation.get_language() or "en"
+        if req is not None and req.language != current and req.language in dict(settings.LANGUAGES):
+            return redirect(translate_url(request.get_full_path(), req.language))
     context = portal_context(request, nav="rights", token=token, code=code, by_token=True)
     if request.method == "POST":
         limit = min(VERIFY_LIMIT, settings.TUTELA_RATE_LIMIT_PER_HOUR)
