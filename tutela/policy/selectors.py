@@ -35,7 +35,9 @@ def active_policy() -> Policy:
         if row[0] != _cache["id"] or not isinstance(_cache["policy"], Policy):
             from tutela.policy.loader import parse_policy_text
 
-            _cache["policy"] = parse_policy_text(row[1], filename=f"policy version {row[0]}").policy
+            _cache["policy"] = parse_policy_text(
+                row[1], filename=f"policy version {row[0]}", strict=False
+            ).policy
             _cache["id"] = row[0]
         _cache["checked"] = now
         policy = _cache["policy"]
@@ -69,7 +71,9 @@ def version_policy(version: PolicyVersion) -> Policy:
         return active_policy()
     from tutela.policy.loader import parse_policy_text
 
-    return parse_policy_text(version.content, filename=f"policy version {version.number}").policy
+    return parse_policy_text(
+        version.content, filename=f"policy version {version.number}", strict=False
+    ).policy
 
 
 def version_diff(a: int, b: int) -> dict[str, object]:

@@ -126,25 +126,19 @@ class Command(TutelaCommand):
             for v in versions()
         ]
 
-        def show() -> None:
-            from rich.console import Console
-            from rich.table import Table
-
-            table = Table("version", "label", "effective", "loaded", "by", "substantial", "active", "summary")
-            for r in rows:
-                table.add_row(
-                    str(r["version"]),
-                    str(r["label"]),
-                    str(r["effective"]),
-                    str(r["loaded_at"])[:19],
-                    str(r["loaded_by"]),
-                    "yes" if r["substantial"] else "",
-                    "●" if r["active"] else "",
-                    str(r["summary"]),
-                )
-            Console().print(table)
-
-        return Result({"versions": rows}, show)
+        lines = []
+        for r in rows:
+            flags = ", ".join(
+                f for f, on in (("substantial", r["substantial"]), ("active", r["active"])) if on
+            )
+            lines.append(
+                f"v{r['version']}  {r['label']}  effective {r['effective']}  loaded {str(r['loaded_at'])[:16]} "
+                f"by {r['loaded_by']}" + (f"  [{flags}]" if flags else "")
+            )
+            if r["summary"]:
+                lines.append(f"    {r['summary']}")
+        text = "\n".join(lines) or "no policy version yet: run `tutela init` or `tutela policy load FILE`"
+        return Result({"versions": rows}, text)
 
     def sub_diff(self, **o: Any) -> Result:
         from tutela.policy.selectors import version_diff
