@@ -141,7 +141,7 @@ def test_person_page_is_audited_and_scoped(client: Any, make_staff: Any, policy:
     # the DPO sees the person and the read is audited
     dpo, password, device = make_staff("dpo")
     login(client, dpo.username, password, device)
-    r = client.get("/staff/people/?identifier=marie@example.be")
+    r = client.post("/staff/people/", {"identifier": "marie@example.be"})
     assert r.status_code == 302 and str(person.public_id) in r["Location"]
     page = client.get(r["Location"])
     assert page.status_code == 200
@@ -153,7 +153,7 @@ def test_person_page_is_audited_and_scoped(client: Any, make_staff: Any, policy:
     other_controller = next(k for k in policy.controllers if k != "crm-asbl")
     staff, password, device = make_staff("staff", controller=other_controller)
     login(client, staff.username, password, device)
-    r = client.get("/staff/people/?identifier=marie@example.be")
+    r = client.post("/staff/people/", {"identifier": "marie@example.be"})
     assert r.status_code == 200 and "Nobody you may see" in r.content.decode()
     assert client.get(f"/staff/people/{person.public_id}/").status_code == 404
 
@@ -235,3 +235,25 @@ def test_rectification_recorded_by_staff_then_fulfilled(
     assert req.status == "answered"
     phone = DataItem.objects.get(subject=person, category="user.contact.phone_number", status="active")
     assert "99" in phone.value
+
+
+def test_person_page_query_count_does_not_grow_with_items(
+    staff_client: Any, policy: Any, django_assert_max_num_queries: Any
+) -> None:
+    from tutela.subjects.services import item_add
+
+    person = member("marie@example.be")
+    with django_assert_max_num_queries(30):
+        assert staff_client.get(f"/staff/people/{person.public_id}/").status_code == 200
+    for i in range(20):
+        item_add(
+            subject=person.pk,
+            controller="crm-asbl",
+            category="user.contact.email",
+            value=f"alt{i}@example.be",
+            purposes=["member-management"],
+            source="direct",
+        )
+    with django_assert_max_num_queries(30):
+        r = staff_client.get(f"/staff/people/{person.public_id}/")
+    assert r.content.decode().count("alt") >= 20

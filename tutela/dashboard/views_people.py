@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
 from tutela.accounts.principal import Principal
 from tutela.core.audit import audit_log
@@ -27,9 +28,11 @@ AUDIT_ROWS = 100
 
 
 @staff_required
+@require_http_methods(["GET", "POST"])
 def people_search(request: HttpRequest) -> HttpResponse:
+    """A POST, so that an identifier (a national number …) never lands in a URL or an access log."""
     principal: Principal = request.principal  # type: ignore[attr-defined]
-    form = PersonSearchForm(request.GET or None)
+    form = PersonSearchForm(request.POST or None)
     context: dict[str, Any] = {"nav": "people", "form": form}
     if form.is_valid():
         if not allow(request, f"staff-search:{principal.actor}", limit=600):
