@@ -108,7 +108,7 @@ def test_double_opt_in_and_one_click_unsubscribe(
     assert header == newsletter_headers(subject.pk)["List-Unsubscribe"]
 
     # the mail client's one-click POST, anonymous, answers without personal data
-    response = Client().post(
+    response = Client(enforce_csrf_checks=True).post(
         match.group(1), data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 200

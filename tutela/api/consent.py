@@ -151,9 +151,9 @@ def history(request: HttpRequest, subject_id: int) -> Any:
 @router.post("/objections")
 def objection_register(request: HttpRequest, payload: ObjectionIn) -> Any:
     """Register an objection: absolute for direct marketing, otherwise pending the DPO's balancing."""
-    from tutela.consent import services
+    from tutela.consent import objections
 
-    obj = services.objection_register(
+    obj = objections.objection_register(
         subject_id=_subject_id(payload.identifier, payload.subject_id),
         purpose=payload.purpose,
         controller=payload.controller,
@@ -183,9 +183,9 @@ def objections_pending(request: HttpRequest) -> Any:
 @router.post("/objections/{objection_id}/decide")
 def objection_decide(request: HttpRequest, objection_id: int, payload: DecisionIn) -> Any:
     """The DPO's decision on a pending objection, with the balancing of interests."""
-    from tutela.consent import services
+    from tutela.consent import objections
 
-    obj = services.objection_decide(
+    obj = objections.objection_decide(
         objection_id=objection_id,
         uphold=payload.uphold,
         balancing=payload.balancing,

@@ -106,7 +106,7 @@ class Command(TutelaCommand):
         return Result({"subject": subject_id, "consents": entries}, "\n".join(lines) or "no consent events")
 
     def sub_object(self, **o: Any) -> Result:
-        from tutela.consent.services import objection_register
+        from tutela.consent.objections import objection_register
 
         subject_id = _subject(o["identifier"])
         obj = objection_register(
@@ -126,7 +126,7 @@ class Command(TutelaCommand):
         return Result(data, f"objection {obj.pk} to {obj.purpose}: {obj.status}")
 
     def sub_decide(self, **o: Any) -> Result:
-        from tutela.consent.services import objection_decide
+        from tutela.consent.objections import objection_decide
 
         if not o["balancing"].strip():
             raise InvalidInput("--balancing is required", errors=[FieldError("empty", field="balancing")])
