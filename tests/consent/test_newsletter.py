@@ -133,6 +133,9 @@ def test_confirmation_link_expires_after_48_hours(
         newsletter_confirm(token=token)
     with pytest.raises(NotFound):
         newsletter_confirm(token="not-a-token")
+    from tutela.consent.newsletter import newsletter_pending_purge
+
+    assert newsletter_pending_purge() == 1 and not NewsletterPending.objects.exists()
     assert not purpose_check(identifier="late@example.com", purpose="newsletter").allowed
 
 

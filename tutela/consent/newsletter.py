@@ -212,6 +212,7 @@ def newsletter_subscribe(
     token = secrets.token_urlsafe(32)
     now = clock.now()
     with transaction.atomic():
+        newsletter_pending_purge()
         pending = NewsletterPending.objects.create(
             token_hash=_digest(token),
             email_sealed=encrypt(normalised, context="newsletter-pending"),
@@ -241,6 +242,16 @@ def newsletter_subscribe(
                 language=language,
             )
         )
+
+
+def newsletter_pending_purge() -> int:
+    """Delete confirmation requests that expired unconfirmed (their sealed address goes with them) and used
+    ones past their validity. Runs at every subscription; ``tutela newsletter purge`` runs it on demand."""
+    with transaction.atomic():
+        deleted, _ = NewsletterPending.objects.filter(expires_at__lte=clock.now()).delete()
+        if deleted:
+            audit_log("newsletter.purge", object_type="newsletter_pending", payload={"deleted": deleted})
+    return deleted
 
 
 def _find_or_create_subscriber(email: str, controller: str, language: str) -> Subject:

@@ -31,6 +31,7 @@ class Command(TutelaCommand):
         sig.add_argument("--email", required=True)
         sig.add_argument("--controller", default="")
         subs.add_parser("topics", help="the topics on offer")
+        subs.add_parser("purge", help="delete expired confirmation requests (and their sealed addresses)")
 
     def sub_subscribe(self, **o: Any) -> Result:
         from tutela.consent.newsletter import newsletter_subscribe
@@ -76,3 +77,9 @@ class Command(TutelaCommand):
 
         topics = [{"key": k, "name": n} for k, n in newsletter_topics("en")]
         return Result({"topics": topics}, "\n".join(f"{t['key']}: {t['name']}" for t in topics))
+
+    def sub_purge(self, **o: Any) -> Result:
+        from tutela.consent.newsletter import newsletter_pending_purge
+
+        deleted = newsletter_pending_purge()
+        return Result({"deleted": deleted}, f"{deleted} expired confirmation request(s) deleted")
