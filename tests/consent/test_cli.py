@@ -181,3 +181,41 @@ def test_objection_survives_erasure_request_and_recollection(
     check = cli("purpose", "check", "zed@example.com", "--purpose", "prospecting", "--json")
     assert check.returncode == 1 and "suppressed" in check.json()["codes"]
     assert cli("audit", "verify").returncode == 0
+
+
+def test_objection_with_reasons_waits_for_the_dpo(
+    cli: Any, tmp_path: Path, policy_data: dict[str, Any]
+) -> None:
+    key = next(
+        k
+        for k, p in policy_data["purposes"].items()
+        if p["legal_basis"] == "legitimate_interest"
+        and not p.get("direct_marketing")
+        and "member" in p["subject_types"]
+        and p.get("objection") in (None, "reasons")
+    )
+    assert cli("init").returncode == 0
+    _import(cli, tmp_path, "members", ["dpo-case@example.com,Dee,D"], subject_type="member", source="direct")
+    no_reasons = cli("consent", "object", "dpo-case@example.com", "--purpose", key)
+    assert no_reasons.returncode == 2 and "reasons" in no_reasons.stderr
+    obj = cli(
+        "consent", "object", "dpo-case@example.com", "--purpose", key, "--reasons", "I am harassed", "--json"
+    )
+    assert obj.returncode == 0 and obj.json()["status"] == "pending"
+    pending = cli("consent", "pending", "--json")
+    assert [o["id"] for o in pending.json()["objections"]] == [obj.json()["id"]]
+    assert cli("purpose", "check", "dpo-case@example.com", "--purpose", key).returncode == 1
+    decided = cli(
+        "consent",
+        "decide",
+        str(obj.json()["id"]),
+        "--uphold",
+        "--balancing",
+        "Her situation prevails",
+        "--json",
+    )
+    assert decided.returncode == 0 and decided.json()["status"] == "upheld"
+    again = cli("consent", "decide", str(obj.json()["id"]), "--reject", "--balancing", "x")
+    assert again.returncode == 1
+    refused = cli("consent", "object", "dpo-case@example.com", "--purpose", "accounting", "--reasons", "no")
+    assert refused.returncode == 1 and "cannot be accepted" in refused.stderr
