@@ -13,7 +13,8 @@ from tutela.cli import ALIASES
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = "\n".join(
-    p.read_text(encoding="utf-8") for p in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    p.read_text(encoding="utf-8")
+    for p in [ROOT / "README.md", ROOT / "bench" / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 )
 WORDS = {v: k for k, v in ALIASES.items()}
 
