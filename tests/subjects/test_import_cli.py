@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import sqlite3
 from pathlib import Path
 
@@ -224,10 +223,12 @@ def test_mapping_file_maps_columns_and_names_bad_lines(cli, init, tmp_path) -> N
     assert out.returncode == 2 and out.json()["errors"][0]["line"]
 
 
-def test_error_csv_quotes_messages() -> None:
+def test_error_csv_quotes_messages(tmp_path) -> None:
     from tutela.core.errors import FieldError
     from tutela.subjects.importing.service import write_error_csv
 
-    buf = Path("/dev/null")
-    write_error_csv(buf, [FieldError("a, b", field="x", row=2)])
-    assert io.StringIO  # the writer is exercised above through --errors-out
+    out = tmp_path / "errors.csv"
+    write_error_csv(out, [FieldError("a, b", field="x", row=2), FieldError("file-level", row=1)])
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows == [["row", "column", "message"], ["2", "x", "a, b"], ["1", "", "file-level"]]

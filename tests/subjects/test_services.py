@@ -280,3 +280,21 @@ def test_summary_masks_sensitive_values(register_policy) -> None:
     assert nn["value"].endswith("28") and "85073003328" not in str(summary)
     assert summary["name"] == "Jan Peeters" and summary["relationships"][0]["kind"] == "member"
     assert len(subject_items(person.pk)) == 3
+
+
+def test_reads_are_audited_and_out_of_scope_people_are_not_found(register_policy) -> None:
+    from tutela.subjects.reading import subject_read
+
+    person = member()
+    services.item_add(subject=person, controller="crm-asbl", category=NN, value=NN_1985, source="direct")
+    dpo = Principal(actor="cli:dpo", role="dpo")
+    data = subject_read(dpo, person.pk, purpose="member-management", channel="cli")
+    assert {"id", "items", "consents", "requests"} <= set(data)
+    entry = AuditEntry.objects.filter(action="subject.read").get()
+    assert entry.subject_id == person.pk and entry.actor == "cli:dpo"
+    assert entry.payload["purpose"] == "member-management"
+    subject_read(dpo, person.pk, channel="cli", reveal=True)
+    assert AuditEntry.objects.filter(action="subject.reveal", subject_id=person.pk).exists()
+    other = Principal(actor="user:b", role="staff", controller="ac-cs")
+    with pytest.raises(NotFound):
+        subject_read(other, person.pk, channel="api")

@@ -193,6 +193,14 @@ def write_batch(rows: list[Row], ctx: Context, counts: Counts, *, batch_no: int)
     detail = ctx.detail
     item_rows: list[tuple[Any, ...]] = []
     rel_rows: list[tuple[Any, ...]] = []
+    moments: dict[dt.datetime, Any] = {}
+
+    def at_db(row: Row) -> Any:
+        if row.collected_at is None:
+            return now_db
+        if row.collected_at not in moments:
+            moments[row.collected_at] = dt_value(row.collected_at)
+        return moments[row.collected_at]
 
     def new_item(sid: int, row: Row, cell: Cell) -> None:
         item_rows.append(
@@ -205,7 +213,7 @@ def write_batch(rows: list[Row], ctx: Context, counts: Counts, *, batch_no: int)
                 cell.stored.lookup,
                 ctx.source,
                 detail,
-                dt_value(row.collected_at) if row.collected_at else now_db,
+                at_db(row),
                 purposes[cell.category],
                 DataItem.Status.ACTIVE.value,
                 ctx.from_subject,
