@@ -23,12 +23,28 @@ from tutela.policy.wording import (
 )
 
 FORMATS = ("md", "html")
-_GROUNDS = {
-    "legal_obligation": "the law obliges us to keep the data (for example accounting documents)",
-    "legal_claims": "the data are needed for the establishment, exercise or defence of a right in court",
-    "freedom_of_expression": "the processing is needed for freedom of expression and information",
-    "public_interest_archiving": "archiving in the public interest, scientific or historical research or statistics",
-    "public_health": "reasons of public interest in public health",
+_GROUNDS: dict[str, dict[str, str]] = {
+    "en": {
+        "legal_obligation": "the law obliges us to keep the data (for example accounting documents)",
+        "legal_claims": "the data are needed for the establishment, exercise or defence of a right in court",
+        "freedom_of_expression": "the processing is needed for freedom of expression and information",
+        "public_interest_archiving": "archiving in the public interest, scientific or historical research or statistics",
+        "public_health": "reasons of public interest in public health",
+    },
+    "fr": {
+        "legal_obligation": "la loi nous oblige à conserver les données (par exemple les documents comptables)",
+        "legal_claims": "les données sont nécessaires à la constatation, à l'exercice ou à la défense d'un droit en justice",
+        "freedom_of_expression": "le traitement est nécessaire à la liberté d'expression et d'information",
+        "public_interest_archiving": "l'archivage dans l'intérêt public, la recherche scientifique ou historique ou la statistique",
+        "public_health": "des motifs d'intérêt public dans le domaine de la santé publique",
+    },
+    "nl": {
+        "legal_obligation": "de wet verplicht ons de gegevens te bewaren (bijvoorbeeld boekhoudkundige stukken)",
+        "legal_claims": "de gegevens nodig zijn voor de instelling, uitoefening of verdediging van een recht in rechte",
+        "freedom_of_expression": "de verwerking nodig is voor de vrijheid van meningsuiting en informatie",
+        "public_interest_archiving": "archivering in het algemeen belang, wetenschappelijk of historisch onderzoek of statistiek",
+        "public_health": "redenen van algemeen belang op het gebied van de volksgezondheid",
+    },
 }
 
 
@@ -36,8 +52,9 @@ def address_line(address: Address) -> str:
     return f"{address.street}, {address.postal_code} {address.city}, {address.country}"
 
 
-def _join(items: list[str], lang: str) -> str:
-    conj = {"en": "and", "fr": "et", "nl": "en"}.get(lang, "and")
+def _join(items: list[str], lang: str, *, either: bool = False) -> str:
+    words = {"en": ("and", "or"), "fr": ("et", "ou"), "nl": ("en", "of")}.get(lang, ("and", "or"))
+    conj = words[1] if either else words[0]
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + f" {conj} " + items[-1]
@@ -130,13 +147,13 @@ def notice_context(policy: Policy, lang: str = "en") -> dict[str, Any]:
         if r.not_against:
             extra.append(
                 text["no_objection"].format(
-                    bases=_join([legal_basis_in_words(b, lang) for b in r.not_against], lang)
+                    bases=_join([legal_basis_in_words(b, lang) for b in r.not_against], lang, either=True)
                 )
             )
         if r.refusal_grounds:
             extra.append(
                 text["refusal"].format(
-                    grounds="; ".join(_GROUNDS.get(g, g.replace("_", " ")) for g in r.refusal_grounds)
+                    grounds="; ".join(_GROUNDS[lang].get(g, g.replace("_", " ")) for g in r.refusal_grounds)
                 )
             )
         rights.append(
@@ -144,7 +161,7 @@ def notice_context(policy: Policy, lang: str = "en") -> dict[str, Any]:
                 "name": r.name,
                 "article": text["article"].format(article=r.article),
                 "description": r.description,
-                "conditions": [*r.conditions, *[e for e in extra if e not in r.conditions]],
+                "conditions": [*extra, *[c for c in r.conditions if c not in extra]],
             }
         )
     authority = policy.authority
