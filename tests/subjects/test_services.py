@@ -249,6 +249,9 @@ def test_merge_moves_everything_and_records_how_to_undo_it(register_policy) -> N
     assert AuditEntry.objects.filter(action="subject.merged_into", subject_id=dup.pk).exists()
     with pytest.raises(InvalidInput):
         services.subject_merge(keep=keep, duplicate=dup)
+    auditor = Principal(actor="user:aud", role="auditor")
+    with pytest.raises(PermissionDenied):
+        services.subject_merge(keep=keep, duplicate=member(), principal=auditor)
     assert audit_verify().intact
 
 

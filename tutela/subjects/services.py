@@ -536,7 +536,7 @@ def subject_merge(
     """Merge a duplicate record into ``keep``: its items, relationships and interactions move over, the
     duplicate points to ``keep`` (``merged_into``). The audit entry lists every row moved and every
     relationship's dates before the merge, which is what it takes to undo it by hand."""
-    if principal is not None and not principal.can_decide and not principal.is_group_wide:
+    if principal is not None and not (principal.can_decide and principal.can_write):
         raise PermissionDenied("merging people is for the DPO or a privacy officer")
     keep_id = keep.pk if isinstance(keep, Subject) else keep
     dup_id = duplicate.pk if isinstance(duplicate, Subject) else duplicate
