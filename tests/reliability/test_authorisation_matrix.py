@@ -28,6 +28,7 @@ PUBLIC = {
     ("POST", "/api/v1/consent/newsletter/subscribe"),
     ("POST", "/api/v1/consent/newsletter/confirm/{token}"),
     ("POST", "/api/v1/consent/unsubscribe/{token}"),
+    ("POST", "/api/v1/consent/withdraw/{token}"),
     ("POST", "/api/v1/requests/portal"),
     ("POST", "/api/v1/requests/portal/verify"),
     ("GET", "/api/v1/requests/portal/status"),
