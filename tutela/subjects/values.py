@@ -7,6 +7,7 @@ is what screens and exports show unless the reader asked to reveal sensitive val
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,10 +59,12 @@ def parse_date(text: str, *, field: str) -> dt.date:
         return dt.date.fromisoformat(candidate)
     except ValueError as exc:
         reason = str(exc)
+        # echo the text only when it looks like a date: a misplaced identifier must not reach a message
+        shown = repr(text) if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", candidate) else "the value"
         if "day is out of range" in reason or "month must be" in reason:
-            message = f"{text!r} is not a real date ({reason})"
+            message = f"{shown} is not a real date ({reason})"
         else:
-            message = f"{text!r} is not an ISO 8601 date (YYYY-MM-DD)"
+            message = f"{shown} is not an ISO 8601 date (YYYY-MM-DD)"
         raise InvalidInput(f"{field}: {message}", errors=[FieldError(message, field=field)]) from None
 
 

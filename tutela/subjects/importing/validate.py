@@ -183,7 +183,13 @@ def validate_row(
                 if lang not in (policy.languages or ["en", "fr", "nl"]):
                     raise InvalidInput(
                         "language",
-                        errors=[FieldError(f"{raw!r} is not one of {', '.join(policy.languages)}")],
+                        errors=[
+                            FieldError(
+                                f"{raw!r} is not one of {', '.join(policy.languages)}"
+                                if len(raw) <= 5
+                                else f"not a language code: expected one of {', '.join(policy.languages)}"
+                            )
+                        ],
                     )
                 row.language = lang
         except InvalidInput as exc:
