@@ -57,3 +57,18 @@ def test_changed_values_are_updated_with_old_provenance_in_bulk(
     assert entry.subject_id and entry.payload["before"]["value"].startswith("Last")
     assert entry.payload["before"]["source_detail"] == "file people-300.csv"
     assert DataItem.objects.filter(category="user.name.last", value__startswith="Nouveau").count() == 300
+
+
+def test_a_row_tying_two_known_people_together_is_refused(register_policy, tmp_path) -> None:
+    run(people_file(tmp_path, 3))
+    a = Subject.objects.order_by("pk").first()
+    b = Subject.objects.order_by("pk").last()
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text(
+        "email;phone\np0@example.be;+32470000002\np1@example.be;+32470000001\n", encoding="utf-8"
+    )
+    report = run(mixed)
+    assert report.refused and report.rejected == 1 and report.errors[0].row == 2
+    assert f"ids {a.pk}, {b.pk}" in report.errors[0].message
+    partial = run(mixed, partial=True)
+    assert (partial.unchanged, partial.rejected) == (1, 1)

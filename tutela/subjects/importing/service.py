@@ -16,7 +16,7 @@ from tutela.policy.selectors import active_policy
 from tutela.subjects.importing.mapping import build_mapping
 from tutela.subjects.importing.reader import read_table
 from tutela.subjects.importing.validate import forget_normalised, plan_columns, validate_table
-from tutela.subjects.importing.writer import Context, Counts, chunks, write_batch
+from tutela.subjects.importing.writer import Context, Counts, ambiguous_rows, chunks, write_batch
 
 BATCH = 5000
 
@@ -101,6 +101,12 @@ def import_file(
     finally:
         forget_normalised()  # the cache held clear identifiers: drop them with the import
     progress.advance(len(table.rows) % 1000)
+    ambiguous = ambiguous_rows(good)
+    if ambiguous:
+        bad_rows = {e.row for e in ambiguous}
+        good = [row for row in good if row.number not in bad_rows]
+        errors = sorted([*errors, *ambiguous], key=lambda e: e.row or 0)
+        rejected += len(bad_rows)
     report.errors, report.rejected = errors, rejected
     if errors and not partial:
         report.refused = True

@@ -20,6 +20,7 @@ from django.db.models import F
 
 from tutela.core import clock, crypto
 from tutela.core.audit import AuditRecord, audit_many
+from tutela.core.errors import FieldError
 from tutela.subjects.importing.fastsql import date_value, dt_value, insert_rows, update_rows
 from tutela.subjects.importing.validate import Cell, ColumnPlan, Row
 from tutela.subjects.models import DataItem, Relationship, Subject
@@ -166,6 +167,25 @@ def _known_subjects(lookups: list[str]) -> dict[str, int]:
         live = {old: _follow(new) for old, new in merged.items()}
         found = {lk: (person.pk if (person := live.get(sid)) else sid) for lk, sid in found.items()}
     return found
+
+
+def ambiguous_rows(rows: Sequence[Row]) -> list[FieldError]:
+    """Rows whose identifiers belong to different people already in the register (read-only check, run
+    before anything is written): importing them would tie two people together."""
+    errors: list[FieldError] = []
+    for batch in chunks(rows, 5000):
+        known = _known_subjects(sorted({lk for row in batch for lk in row.lookups}))
+        for row in batch:
+            ids = sorted({known[lk] for lk in row.lookups if lk in known})
+            if len(ids) > 1:
+                errors.append(
+                    FieldError(
+                        "the e-mail, phone or national number of this row belong to different people "
+                        f"(ids {', '.join(map(str, ids))}): merge them first (`tutela subject merge`)",
+                        row=row.number,
+                    )
+                )
+    return errors
 
 
 def write_batch(rows: list[Row], ctx: Context, counts: Counts, *, batch_no: int) -> None:
