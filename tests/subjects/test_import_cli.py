@@ -232,3 +232,22 @@ def test_error_csv_quotes_messages(tmp_path) -> None:
     with out.open(encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
     assert rows == [["row", "column", "message"], ["2", "x", "a, b"], ["1", "", "file-level"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_subject_merge_and_show_through_the_cli(cli, init, tmp_path) -> None:
+    first = write(tmp_path, "a.csv", "email,last_name\nsame.person@example.be,Peeters\n")
+    second = write(tmp_path, "b.csv", f"national_number,last_name\n{NN_2000},Peeters\n")
+    assert cli("import", str(first), *ARGS).returncode == 0
+    assert cli("import", str(second), *ARGS).returncode == 0
+    keep = cli("subject", "show", "same.person@example.be", "--json").json()["id"]
+    dup = cli("subject", "show", NN_2000, "--json").json()["id"]
+    assert keep != dup
+    merged = cli("subject", "merge", "same.person@example.be", NN_2000, "--json")
+    assert merged.returncode == 0 and merged.json() == {"id": keep, "merged": dup}
+    shown = cli("subject", "show", NN_2000, "--json").json()
+    assert shown["id"] == keep and len(shown["items"]) == 4
+    human = cli("subject", "show", str(keep))
+    assert human.returncode == 0 and "Peeters" in human.stdout and NN_2000 not in human.stdout
+    missing = cli("subject", "show", "85073003328", "--json")
+    assert missing.returncode == 2 and "85073003328" not in missing.stdout + missing.stderr
