@@ -9,6 +9,8 @@ members whose contract ended over ten years ago. Items are written with COPY on 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import random
 import uuid
 from collections.abc import Callable, Iterator
@@ -17,9 +19,9 @@ from typing import Any
 
 from django.db import transaction
 
-from tutela.bench.bulk import bulk_load, next_id, reset_sequence
+from tutela.bench.bulk import NULL, bulk_load, esc, foreign_keys_off, next_id, reset_sequence
 from tutela.core import clock, crypto
-from tutela.core.audit import AuditRecord, audit_many, entry_digest, payload_digest
+from tutela.core.audit import AuditRecord, audit_many, audit_stamp, entry_digest, payload_digest
 from tutela.core.models import AuditEntry, AuditHead
 from tutela.policy.schema import Policy
 from tutela.policy.selectors import active_policy
@@ -138,7 +140,10 @@ def generate(*, subjects: int, seed: int = 7, progress: Callable[[int], None] | 
     controllers = list(policy.controllers)
     today = clock.today()
     now = clock.now()
+    stamp = now.isoformat()
     first_subject = next_id(Subject)
+    first_relationship = next_id(Relationship)  # before COPY starts: no other query while it streams
+    first_item = next_id(DataItem)
     pop = Population()
     kinds = {key: cat.identifier for key, cat in policy.categories.items()}
     sensitive = {key for key, cat in policy.categories.items() if cat.sensitive}
@@ -155,92 +160,128 @@ def generate(*, subjects: int, seed: int = 7, progress: Callable[[int], None] | 
         subject_type = next(t for limit, t in cumulative if r <= limit + 1e-12)
         people.append((first_subject + n, subject_type, controllers[n % len(controllers)]))
 
-    def subject_rows() -> Iterator[dict[str, Any]]:
-        for sid, _t, _c in people:
-            yield {
-                "id": sid,
-                "public_id": uuid.UUID(int=rng.getrandbits(128), version=4),
-                "language": rng.choice(["en", "fr", "nl"]),
-                "created_at": now,
-                "updated_at": now,
-                "version": 1,
-            }
+    languages = ["en", "fr", "nl"]
 
-    def relationship_rows() -> Iterator[dict[str, Any]]:
-        rel_id = next_id(Relationship)
+    def subject_rows() -> Iterator[tuple[Any, ...]]:
+        getrandbits = rng.getrandbits
+        for sid, _t, _c in people:
+            yield (sid, uuid.UUID(int=getrandbits(128), version=4), languages[sid % 3], stamp, stamp, 1)
+
+    def days_ago(days: int) -> str:
+        return (today - dt.timedelta(days=days)).isoformat()
+
+    def relationship_rows() -> Iterator[tuple[Any, ...]]:
+        rel_id = first_relationship
+        randrange = rng.randrange
         for index, (sid, subject_type, controller) in enumerate(people):
-            row: dict[str, Any] = {
-                "id": rel_id,
-                "subject_id": sid,
-                "controller": controller,
-                "kind": subject_type,
-                "created_at": now,
-                "updated_at": now,
-            }
-            rel_id += 1
+            started: str = NULL
+            ended: str = NULL
+            interest: str = NULL
             bucket = index % 20
             if subject_type in ("member", "customer", "supplier"):
-                row["started_on"] = today - dt.timedelta(days=rng.randrange(400, 9000))
+                started = days_ago(randrange(400, 9000))
                 if bucket == 0:  # due: contract ended over ten years ago
-                    row["started_on"] = today - dt.timedelta(days=9000)
-                    row["ended_on"] = today - dt.timedelta(days=3700 + rng.randrange(0, 1000))
+                    started = days_ago(9000)
+                    ended = days_ago(3700 + randrange(0, 1000))
                     pop.due_people += 1
                 elif bucket < 6:
-                    row["ended_on"] = today - dt.timedelta(days=rng.randrange(30, 3000))
+                    ended = days_ago(randrange(30, 3000))
             elif subject_type == "prospect":
                 if bucket < 3:  # due: silent for more than a year
-                    row["last_interest_on"] = today - dt.timedelta(days=400 + rng.randrange(0, 500))
+                    interest = days_ago(400 + randrange(0, 500))
                     pop.due_people += 1
                 else:
-                    row["last_interest_on"] = today - dt.timedelta(days=rng.randrange(0, 330))
+                    interest = days_ago(randrange(0, 330))
             else:
-                row["started_on"] = today - dt.timedelta(days=rng.randrange(0, 2000))
+                started = days_ago(randrange(0, 2000))
+            yield (rel_id, sid, controller, subject_type, started, ended, interest, stamp, stamp)
+            rel_id += 1
             pop.relationships += 1
-            yield row
 
-    def item_rows() -> Iterator[dict[str, Any]]:
-        item_id = next_id(DataItem)
+    # per subject type: (category, its purposes as JSON, identifier kind, sealed?, value maker)
+    layouts = {
+        subject_type: [
+            (
+                esc(category),
+                esc(json.dumps(purposes)),
+                kinds.get(category),
+                category in sensitive,
+                makers[category],
+                category,
+            )
+            for category, purposes in rows
+        ]
+        for subject_type, rows in plan.items()
+    }
+    collected_at = [(now - dt.timedelta(days=d)).isoformat() for d in range(3000)]
+
+    def item_rows() -> Iterator[tuple[Any, ...]]:
+        item_id = first_item
+        randrange = rng.randrange
+        encrypt = crypto.encrypt
+        emails = pop.emails
         for index, (sid, subject_type, controller) in enumerate(people):
-            collected = now - dt.timedelta(days=rng.randrange(0, 3000))
-            for category, purposes in plan[subject_type]:
-                value, kind = makers[category](rng, sid)
-                kind = kinds.get(category) or kind
-                row: dict[str, Any] = {
-                    "id": item_id,
-                    "subject_id": sid,
-                    "controller": controller,
-                    "category": category,
-                    "source": "direct" if index % 3 else "data-provider",
-                    "source_detail": "benchmark",
-                    "collected_at": collected,
-                    "purposes": purposes,
-                    "status": "active",
-                    "provided_by_subject": index % 3 != 0,
-                    "created_at": now,
-                    "updated_at": now,
-                    "value": "",
-                    "value_sealed": "",
-                    "lookup": None,
-                }
-                if category in sensitive:
-                    row["value_sealed"] = crypto.encrypt(value, context=category)
-                else:
-                    row["value"] = value
+            collected = collected_at[randrange(0, 3000)]
+            direct = index % 3 != 0
+            source = "direct" if direct else "data-provider"
+            for category, purposes, kind, sealed, make, key in layouts[subject_type]:
+                value, own_kind = make(rng, sid)
+                kind = kind or own_kind
+                lookup = NULL
                 if kind:
-                    row["lookup"] = lookup_of_normalised(kind, value)
+                    lookup = lookup_of_normalised(kind, value)
                     if kind == "email":
-                        pop.emails.append(value)
+                        emails.append(value)
+                if sealed:
+                    clear, closed = "", encrypt(value, context=key)
+                else:
+                    clear, closed = esc(value), ""
+                yield (
+                    item_id,
+                    sid,
+                    controller,
+                    category,
+                    source,
+                    "benchmark",
+                    collected,
+                    purposes,
+                    "active",
+                    direct,
+                    stamp,
+                    stamp,
+                    clear,
+                    closed,
+                    lookup,
+                )
                 item_id += 1
-                pop.items += 1
-                yield row
             if progress and index % 10_000 == 0:
                 progress(index)
 
-    first_item = next_id(DataItem)
     with transaction.atomic():
-        pop.subjects = bulk_load(Subject, subject_rows())
-        bulk_load(Relationship, relationship_rows())
-        bulk_load(DataItem, item_rows())
+        foreign_keys_off()
+        pop.subjects = bulk_load(
+            Subject,
+            ["id", "public_id", "language", "created_at", "updated_at", "version"],
+            subject_rows(),
+            expected=subjects,
+        )
+        bulk_load(
+            Relationship,
+            [
+                "id",
+                "subject_id",
+                "controller",
+                "kind",
+                "started_on",
+                "ended_on",
+                "last_interest_on",
+                "created_at",
+                "updated_at",
+            ],
+            relationship_rows(),
+            expected=subjects,
+        )
+        pop.items = bulk_load(DataItem, ITEM_COLUMNS, item_rows(), expected=subjects * 10)
         for model in (Subject, Relationship, DataItem):
             reset_sequence(model)
         pop.consent_events = _consents(people, policy, rng)
@@ -249,6 +290,25 @@ def generate(*, subjects: int, seed: int = 7, progress: Callable[[int], None] | 
         audit_many([AuditRecord("bench.generate", payload={"subjects": subjects, "items": pop.items})])
     pop.subject_ids = [p[0] for p in people]
     return pop
+
+
+ITEM_COLUMNS = [
+    "id",
+    "subject_id",
+    "controller",
+    "category",
+    "source",
+    "source_detail",
+    "collected_at",
+    "purposes",
+    "status",
+    "provided_by_subject",
+    "created_at",
+    "updated_at",
+    "value",
+    "value_sealed",
+    "lookup",
+]
 
 
 def _consents(people: list[tuple[int, str, str]], policy: Policy, rng: random.Random) -> int:
@@ -260,29 +320,24 @@ def _consents(people: list[tuple[int, str, str]], policy: Policy, rng: random.Ra
     if not consent_purposes:
         return 0
     purpose = "newsletter" if "newsletter" in consent_purposes else consent_purposes[0]
-    wording = policy.purposes[purpose].consent.wording if policy.purposes[purpose].consent else ""
+    consent = policy.purposes[purpose].consent
+    wording = esc(consent.wording if consent else "")
     version = active_version().number
     now = clock.now()
+    purpose_text = esc(purpose)
 
-    def rows() -> Iterator[dict[str, Any]]:
+    def rows() -> Iterator[tuple[Any, ...]]:
         for index, (sid, subject_type, controller) in enumerate(people):
             if subject_type != "newsletter-subscriber":
                 continue
             given = now - dt.timedelta(days=rng.randrange(30, 2000))
-            base = {
-                "subject_id": sid,
-                "purpose": purpose,
-                "controller": controller,
-                "channel": "portal",
-                "policy_version": version,
-                "wording": wording,
-                "recorded_by": "bench",
-            }
-            yield {**base, "kind": "given", "at": given}
+            base = (sid, purpose_text, controller, "portal", version, wording, "bench")
+            yield (*base, "given", given.isoformat())
             if index % 10 == 0:
-                yield {**base, "kind": "withdrawn", "at": given + dt.timedelta(days=20)}
+                yield (*base, "withdrawn", (given + dt.timedelta(days=20)).isoformat())
 
-    count = bulk_load(ConsentEvent, rows())
+    columns = ["subject_id", "purpose", "controller", "channel", "policy_version", "wording", "recorded_by"]
+    count = bulk_load(ConsentEvent, [*columns, "kind", "at"], rows(), expected=len(people) // 7)
     reset_sequence(ConsentEvent)
     return count
 
@@ -321,64 +376,85 @@ def _disclosures(people: list[tuple[int, str, str]], first_item: int, policy: Po
     )
     wanted = {sid for index, (sid, _t, _c) in enumerate(people) if index % 10 == 0}
     names = DataItem.objects.filter(id__gte=first_item, subject_id__in=wanted, category="user.name")
-
-    def rows() -> Iterator[dict[str, Any]]:
-        for item_id, sid in names.values_list("id", "subject_id").iterator(chunk_size=10_000):
-            yield {
-                "disclosure_id": disclosure.id,
-                "recipient_id": recipient.id,
-                "subject_id": sid,
-                "item_id": item_id,
-                "item_ref": item_id,
-                "category": "user.name",
-                "at": now,
-            }
-
-    count = bulk_load(DisclosedItem, rows())
+    pairs = list(names.values_list("id", "subject_id"))  # read before COPY starts (one query at a time)
+    stamp = now.isoformat()
+    rows = (
+        (disclosure.id, recipient.id, sid, item_id, item_id, "user.name", stamp) for item_id, sid in pairs
+    )
+    columns = ["disclosure_id", "recipient_id", "subject_id", "item_id", "item_ref", "category", "at"]
+    count = bulk_load(DisclosedItem, columns, rows, expected=len(pairs))
     reset_sequence(DisclosedItem)
     Disclosure.objects.filter(pk=disclosure.pk).update(subjects_count=count, items_count=count)
     return count
 
 
 def _audit_entries(count: int) -> int:
-    """Append ``count`` realistic entries to the chain (one read per person), computing real hashes."""
+    """Append ``count`` realistic entries to the chain (one read per person), computing real hashes.
+
+    The hashes are those :func:`tutela.core.audit.entry_digest` computes (the tests hold the two
+    together); here the constant parts of the hashed material are serialised once.
+    """
     head = AuditHead.objects.select_for_update().get(pk=1)
     at = clock.now().replace(microsecond=0)
     prev, seq = head.entry_hash, head.seq
+    payload = {"purpose": "member-management", "items": 10, "via": "api"}
+    p_hash = payload_digest(payload)
+    payload_text = esc(json.dumps(payload))
+    at_text = at.isoformat()
+    stamp = json.dumps(audit_stamp(at))
+    sha256 = hashlib.sha256
 
-    def rows() -> Iterator[dict[str, Any]]:
+    def material(seq: int, object_id: int, prev: str) -> str:
+        # entry_digest's material, written out for these constant fields (checked against it below)
+        return f'[{seq},{stamp},"bench","subject.read","subject","{object_id}",null,"{p_hash}","{prev}"]'
+
+    if count:
+        expected_digest = entry_digest(
+            seq=seq + 1,
+            at=at,
+            actor="bench",
+            action="subject.read",
+            object_type="subject",
+            object_id="0",
+            subject_id=None,
+            payload_hash=p_hash,
+            prev_hash=prev,
+        )
+        assert sha256(material(seq + 1, 0, prev).encode()).hexdigest() == expected_digest
+
+    def rows() -> Iterator[tuple[Any, ...]]:
         nonlocal prev, seq
         for i in range(count):
             seq += 1
-            payload = {"purpose": "member-management", "items": 10, "via": "api"}
-            p_hash = payload_digest(payload)
-            digest = entry_digest(
-                seq=seq,
-                at=at,
-                actor="bench",
-                action="subject.read",
-                object_type="subject",
-                object_id=str(i),
-                subject_id=None,
-                payload_hash=p_hash,
-                prev_hash=prev,
+            digest = sha256(material(seq, i, prev).encode()).hexdigest()
+            yield (
+                seq,
+                at_text,
+                "bench",
+                "subject.read",
+                "subject",
+                i,
+                NULL,
+                payload_text,
+                p_hash,
+                prev,
+                digest,
             )
-            yield {
-                "seq": seq,
-                "at": at,
-                "actor": "bench",
-                "action": "subject.read",
-                "object_type": "subject",
-                "object_id": str(i),
-                "subject_id": None,
-                "payload": payload,
-                "payload_hash": p_hash,
-                "prev_hash": prev,
-                "entry_hash": digest,
-                "redacted_at": None,
-            }
             prev = digest
 
-    written = bulk_load(AuditEntry, rows())
+    columns = [
+        "seq",
+        "at",
+        "actor",
+        "action",
+        "object_type",
+        "object_id",
+        "subject_id",
+        "payload",
+        "payload_hash",
+        "prev_hash",
+        "entry_hash",
+    ]
+    written = bulk_load(AuditEntry, columns, rows(), expected=count)
     AuditHead.objects.filter(pk=1).update(seq=seq, entry_hash=prev)
     return written

@@ -42,8 +42,12 @@ def payload_digest(payload: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
 
 
-def _stamp(at: dt.datetime) -> str:
+def audit_stamp(at: dt.datetime) -> str:
+    """The form of an entry's time inside its hash (UTC, microseconds)."""
     return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+_stamp = audit_stamp
 
 
 def entry_digest(
