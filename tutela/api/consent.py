@@ -12,9 +12,16 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from ninja import Router, Schema
 
 from tutela.api.auth import principal
-from tutela.core.errors import FieldError, InvalidInput, NotFound
+from tutela.core.errors import FieldError, InvalidInput, NotFound, TutelaError
 
 router = Router(tags=["consent"])
+
+
+class TooManyRequests(TutelaError):
+    """Too many attempts from one address or for one e-mail address in the hour (HTTP 429)."""
+
+    exit_code = 1
+    http_status = 429
 
 
 class ConsentIn(Schema):
@@ -226,7 +233,14 @@ def topics(request: HttpRequest, language: str = "en") -> Any:
 def subscribe(request: HttpRequest, payload: SubscribeIn) -> Any:
     """Start a double opt-in: a confirmation link goes to the address (valid 48 hours, single use)."""
     from tutela.consent.newsletter import newsletter_subscribe
+    from tutela.portal.ratelimit import allow
 
+    # the same hourly limit as the portal's form, per IP address and per e-mail address
+    if not allow(request, "newsletter", payload.email):
+        raise TooManyRequests(
+            "too many subscription attempts; try again later",
+            errors=[FieldError("rate limit reached for this address or network", field="email")],
+        )
     ip, agent = _client(request)
     newsletter_subscribe(
         email=payload.email,
