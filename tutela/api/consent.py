@@ -150,9 +150,12 @@ def history(request: HttpRequest, subject_id: int) -> Any:
     from tutela.consent.selectors import consents_of_subject
     from tutela.subjects.scoping import can_see_subject
 
-    if not can_see_subject(principal(request), subject_id):
+    who = principal(request)
+    if not can_see_subject(who, subject_id):
         raise NotFound(f"no person with id {subject_id}")
-    return {"subject": subject_id, "consents": consents_of_subject(subject_id)}
+    # entity staff see their controller's entries (and those for both), never the other entity's
+    scope = None if who.is_group_wide else who.controller
+    return {"subject": subject_id, "consents": consents_of_subject(subject_id, controller=scope)}
 
 
 @router.post("/objections")

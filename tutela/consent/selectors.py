@@ -222,16 +222,18 @@ def _objection_dict(o: Objection) -> dict[str, Any]:
     }
 
 
-def consents_of_subject(subject_id: int) -> list[dict[str, Any]]:
+def consents_of_subject(subject_id: int, *, controller: str | None = None) -> list[dict[str, Any]]:
     """The person's consent history (with proof) and objections, oldest first, for the record and the
     access package. Each entry has ``type`` (consent | objection), ``purpose``, ``controller``, ``event``
-    (given | withdrawn | expired | objection-upheld | objection-pending | objection-rejected) and ``at``."""
-    entries = [
-        _event_dict(e) for e in ConsentEvent.objects.filter(subject_id=subject_id).order_by("at", "id")
-    ]
-    entries += [
-        _objection_dict(o) for o in Objection.objects.filter(subject_id=subject_id).order_by("received_at")
-    ]
+    (given | withdrawn | expired | objection-upheld | objection-pending | objection-rejected) and ``at``.
+    With ``controller``, only that controller's entries and those addressed to both (controller "")."""
+    events = ConsentEvent.objects.filter(subject_id=subject_id)
+    objections = Objection.objects.filter(subject_id=subject_id)
+    if controller is not None:
+        events = events.filter(controller__in=["", controller])
+        objections = objections.filter(controller__in=["", controller])
+    entries = [_event_dict(e) for e in events.order_by("at", "id")]
+    entries += [_objection_dict(o) for o in objections.order_by("received_at")]
     entries.sort(key=lambda e: (e["at"], e["type"], e["id"]))
     return entries
 
