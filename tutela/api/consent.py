@@ -211,13 +211,23 @@ def suppression_add(request: HttpRequest, payload: SuppressionIn) -> Any:
     from tutela.core.errors import PermissionDenied
     from tutela.policy.selectors import active_policy
 
-    if not principal(request).can_write:
+    who = principal(request)
+    if not who.can_write:
         raise PermissionDenied("read-only role")
     if payload.purpose not in active_policy().purposes:
         raise InvalidInput("unknown purpose", errors=[FieldError("not in the policy", field="purpose")])
+    controller = payload.controller
+    if not who.is_group_wide:
+        # entity staff suppress for their own controller only (never for the other entity or the group)
+        if controller and controller != who.controller:
+            raise PermissionDenied(
+                f"staff of {who.controller} may not suppress for {controller}",
+                errors=[FieldError(f"only {who.controller}", field="controller")],
+            )
+        controller = who.controller or ""
     raw = [("email", e) for e in payload.emails] + [("phone", p) for p in payload.phones]
     added = services.suppression_add(
-        identifiers_raw=raw, purpose=payload.purpose, controller=payload.controller, reason=payload.reason
+        identifiers_raw=raw, purpose=payload.purpose, controller=controller, reason=payload.reason
     )
     return {"added": added, "given": len(raw)}
 
