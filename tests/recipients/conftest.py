@@ -6,7 +6,13 @@ from typing import Any
 
 import pytest
 
-from tests.factories.subjects import DataItemFactory, SubjectFactory, email_item, sealed_item
+from tests.factories.subjects import (
+    DataItemFactory,
+    RelationshipFactory,
+    SubjectFactory,
+    email_item,
+    sealed_item,
+)
 
 IBAN = "BE71 0961 2345 6769"
 
@@ -22,6 +28,8 @@ def processor_type_outside_eea(policy_data: dict[str, Any]) -> str:
 def person(db: Any) -> dict[str, Any]:
     """One member of CRM asbl with a name, an e-mail, a phone, an IBAN and some items that must never go."""
     subject = SubjectFactory()
+    # a member of CRM asbl: the purpose check of a disclosure for member management allows them
+    RelationshipFactory(subject=subject, controller="crm-asbl", kind="member")
     mm = ["member-management", "accounting"]
     items = {
         "name": DataItemFactory(subject=subject, category="user.name", value="Ann Peeters", purposes=mm),

@@ -214,9 +214,10 @@ def test_failure_in_the_sink_leaves_no_log(us_processor, person) -> None:
 
 @pytest.mark.django_db
 def test_csv_is_escaped_against_formula_injection(policy, person) -> None:
-    from tests.factories.subjects import DataItemFactory, SubjectFactory
+    from tests.factories.subjects import DataItemFactory, RelationshipFactory, SubjectFactory
 
     evil = SubjectFactory()
+    RelationshipFactory(subject=evil)
     DataItemFactory(
         subject=evil, category="user.name", value='=HYPERLINK("http://x","y")', purposes=[PURPOSE]
     )
@@ -265,11 +266,12 @@ def test_between_the_two_entities_disclosed_items_become_visible(policy, person)
 
 
 def _people(n: int) -> list[int]:
-    from tests.factories.subjects import DataItemFactory, SubjectFactory
+    from tests.factories.subjects import DataItemFactory, RelationshipFactory, SubjectFactory
 
     ids = []
     for i in range(n):
         s = SubjectFactory()
+        RelationshipFactory(subject=s)
         DataItemFactory(subject=s, category="user.name", value=f"Person {i}", purposes=[PURPOSE])
         DataItemFactory(
             subject=s, category="user.contact.email", value=f"p{i}@example.org", purposes=[PURPOSE]

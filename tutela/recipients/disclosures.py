@@ -14,7 +14,7 @@ import io
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -41,6 +41,8 @@ class DisclosureExport:
     columns: list[str]
     rows: list[dict[str, str]]
     skipped: int = 0
+    #: people not sent because the purpose check refused them: reason code -> number of people
+    refused: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         d = self.disclosure
@@ -58,6 +60,7 @@ class DisclosureExport:
             "columns": self.columns,
             "subjects": d.subjects_count,
             "skipped": self.skipped,
+            "refused": self.refused,
             "items": d.items_count,
             "format": d.format,
         }
@@ -98,6 +101,28 @@ def _check_scope(principal: Principal, controller: str) -> None:
         raise PermissionDenied("this role may not disclose data")
     if not principal.is_group_wide and principal.controller != controller:
         raise PermissionDenied(f"staff of {principal.controller} may not disclose data held by {controller}")
+
+
+def _purpose_allowed(
+    ids: list[int], purpose: str, controller: str, day: dt.date
+) -> tuple[list[int], dict[str, int]]:
+    """People whose data may be used for the purpose now (consent not withdrawn, no objection, not
+    suppressed or restricted...), set-based; and, for the others, how many people each reason refused."""
+    from tutela.consent.rules import decide_purpose
+    from tutela.consent.selectors import gather_facts
+
+    policy = active_policy()
+    facts = gather_facts(ids, purpose, controller, today=day)
+    permitted: list[int] = []
+    refused: dict[str, int] = {}
+    for sid in ids:
+        verdict = decide_purpose(facts[sid], policy)
+        if verdict.allowed:
+            permitted.append(sid)
+            continue
+        for code in verdict.codes or ["refused"]:
+            refused[code] = refused.get(code, 0) + 1
+    return permitted, dict(sorted(refused.items()))
 
 
 def disclosure_create(
@@ -163,10 +188,11 @@ def disclosure_create(
         )
     day = on or clock.today()
     decision = transfer_guard(recipient, day, derogation=derogation, reason=reason)
+    permitted, refused = _purpose_allowed(ids, purpose, controller, day)
     items = [
         item
         for item in DataItem.objects.filter(
-            subject_id__in=ids, controller=controller, status=DataItem.Status.ACTIVE, on_behalf_of=""
+            subject_id__in=permitted, controller=controller, status=DataItem.Status.ACTIVE, on_behalf_of=""
         ).order_by("subject_id", "category", "pk")
         if purpose in (item.purposes or []) and any(covers(c, item.category) for c in categories)
     ]
@@ -237,6 +263,7 @@ def disclosure_create(
                         "basis": decision.basis,
                         "subjects": len(sent),
                         "skipped": len(ids) - len(sent),
+                        "refused": refused,
                         "items": len(items),
                         "categories": categories,
                     },
@@ -258,7 +285,7 @@ def disclosure_create(
                 ),
             ]
         )
-        export = DisclosureExport(disclosure, columns, rows, skipped=len(ids) - len(sent))
+        export = DisclosureExport(disclosure, columns, rows, skipped=len(ids) - len(sent), refused=refused)
         if sink is not None:
             sink(export)
     return export
