@@ -11,7 +11,7 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest
 
 from tutela.core import clock
@@ -42,14 +42,21 @@ def _hit(key: str) -> int:
 
 
 def allow(request: HttpRequest, scope: str, identifier: str | None = None, limit: int | None = None) -> bool:
-    """Count one attempt on ``scope`` for this IP (and identifier); False once either is over the limit."""
+    """Count one attempt on ``scope`` for this IP (and identifier); False once either is over the limit,
+    and False when the counters cannot be kept (the cache table is missing): the limiter fails closed."""
     limit = limit or settings.TUTELA_RATE_LIMIT_PER_HOUR
     window = int(clock.now().timestamp()) // WINDOW_SECONDS
     try:
-        counts = [_hit(_key(scope, "ip", client_ip(request), window))]
-        if identifier:
-            counts.append(_hit(_key(scope, "id", identifier, window)))
+        # a savepoint: a failing cache query must not spoil the request's transaction (PostgreSQL)
+        with transaction.atomic():
+            counts = [_hit(_key(scope, "ip", client_ip(request), window))]
+            if identifier:
+                counts.append(_hit(_key(scope, "id", identifier, window)))
     except DatabaseError:  # the cache table is missing: `tutela init` creates it
-        log.warning("rate limiter unavailable: run `tutela init` to create the cache table")
-        return True
+        # fail closed: without counters nothing stops guessing codes or flooding mailboxes
+        log.error(
+            "rate limiter unavailable (scope %s): attempt refused; run `tutela init` to create the cache table",
+            scope,
+        )
+        return False
     return max(counts) <= limit
