@@ -44,7 +44,8 @@ class Command(TutelaCommand):
             f"{answer.country} ({answer.country_name}) on {answer.on.isoformat()}: {verdict}\n"
             + "\n".join(f"  - {r}" for r in answer.reasons)
         )
-        return Result(answer.as_dict(), text)
+        # the contract: exit 1 when the answer is "no" (like `purpose check`); the JSON is printed either way
+        return Result(answer.as_dict(), text, exit_code=0 if answer.allowed_without_safeguards else 1)
 
     def sub_rules(self, **o: Any) -> Result:
         action = o.get("rules_action")
