@@ -43,6 +43,8 @@ def register_policy_data(base: dict[str, Any], *, health_law: bool = False) -> d
     retention = next(iter(data["retention"]))
     for p in data["purposes"].values():
         p["joint"] = False
+    for st in data["subject_types"].values():
+        st.pop("collected_for", None)  # items then get every non-consent purpose that may use them
     data["purposes"]["register-admin"] = {
         "name": "Register administration",
         "description": "Identifying members and paying them back.",

@@ -73,6 +73,12 @@ class SubjectType(Strict):
     description: str = ""
     relationship: Literal["contract", "interest", "subscription", "participation", "visit", "none"] = "none"
     fideslang_subject: str | None = Field(default=None, description="the nearest fideslang data subject")
+    collected_for: list[str] = Field(
+        default_factory=list,
+        description="the purposes for which data of such people are collected, recorded on each item when no "
+        "purposes are given; other purposes the policy allows may use the data but never extend how long it is "
+        "kept. Consent purposes are recorded only when the consent is given.",
+    )
 
 
 class Category(Strict):

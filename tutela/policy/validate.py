@@ -249,6 +249,16 @@ def check_references(ctx: _Ctx) -> Iterator[Issue]:
                 ("subject_types", key, "fideslang_subject"),
                 f"`{ref}` is not a fideslang data subject{suggest(ref, subjects)}",
             )
+    for key, st in _items(ctx.data.get("subject_types")):
+        for i, ref in _strs(st.get("collected_for")):
+            path_cf: PathT = ("subject_types", key, "collected_for", i)
+            purpose = ctx.section("purposes").get(ref)
+            if purpose is None:
+                yield _unknown_ref(ctx, path_cf, ref, "purposes", "purpose")
+            elif isinstance(purpose, dict) and key not in (purpose.get("subject_types") or []):
+                yield ctx.issue(
+                    path_cf, f"purpose `{ref}` does not list subject type `{key}` in its subject_types"
+                )
     for key, src in _items(ctx.data.get("sources")):
         for i, ref in _strs(src.get("subject_types")):
             if ref not in ctx.section("subject_types"):

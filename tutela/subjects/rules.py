@@ -7,6 +7,7 @@ use them, so a row of a file and an API call are judged by exactly the same rule
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tutela.core.errors import FieldError
@@ -117,13 +118,27 @@ def purpose_allows(
 def default_purposes(
     policy: Policy, *, category: str, controller: str, subject_type: str | None
 ) -> list[str]:
-    """Every purpose of the policy that may use this category of this controller for this subject type."""
-    return [
-        key
-        for key in policy.purposes
-        if purpose_allows(policy, key, category=category, controller=controller, subject_type=subject_type)
-        is None
-    ]
+    """The purposes an item is collected for when none are given.
+
+    First the purposes the subject type declares in ``collected_for`` that may use this category of this
+    controller; when none of them does, every other purpose that may use it, except consent purposes
+    (recorded only once the person consents). So a prospect's e-mail address is collected for prospecting
+    only, and is not kept ten years because answering the authorities could also use it."""
+
+    def allowed(keys: Iterable[str]) -> list[str]:
+        return [
+            key
+            for key in keys
+            if purpose_allows(
+                policy, key, category=category, controller=controller, subject_type=subject_type
+            )
+            is None
+        ]
+
+    declared = (
+        policy.subject_types[subject_type].collected_for if subject_type in policy.subject_types else []
+    )
+    return allowed(declared) or allowed(k for k, p in policy.purposes.items() if p.legal_basis != "consent")
 
 
 def check_special(policy: Policy, info: CategoryInfo, purposes: list[str], *, field: str) -> list[FieldError]:
