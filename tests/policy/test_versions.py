@@ -74,7 +74,10 @@ def test_diff_summarises_what_changed(policy: Any) -> None:
             ("    period: P6M\n", "    period: P3M\n"),
             ("  site-access:\n", "  site-access-old:\n"),
             ("site-security, site-access, research", "site-security, site-access-old, research"),
-            ("collected_for: [site-access, site-security]", "collected_for: [site-access-old, site-security]"),
+            (
+                "collected_for: [site-access, site-security]",
+                "collected_for: [site-access-old, site-security]",
+            ),
         ],
     )
     result = version_diff(1, 2)

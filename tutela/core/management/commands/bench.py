@@ -132,14 +132,15 @@ def _fresh_postgres(url: str) -> str:
             f"--database: the database name must start with {SAFE_PREFIX!r} (it is dropped and "
             f"recreated), got {name!r}"
         )
-    conninfo = {
+    parts = {
         "host": cfg.get("HOST") or "127.0.0.1",
         "port": cfg.get("PORT") or 5432,
         "user": cfg.get("USER") or "postgres",
         "password": cfg.get("PASSWORD") or None,
         "dbname": "postgres",
     }
-    with psycopg.connect(**{k: v for k, v in conninfo.items() if v is not None}, autocommit=True) as conn:
+    conninfo = " ".join(f"{k}={v}" for k, v in parts.items() if v is not None)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
     return url
