@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import time
 from typing import Any
 
@@ -46,7 +47,7 @@ class TokenForm(forms.Form):
 
     def clean_token(self) -> str:
         value = "".join(self.cleaned_data["token"].split())
-        if not value.isdigit():
+        if not re.fullmatch(r"[0-9]{6,8}", value):
             raise forms.ValidationError(_("The code has digits only."))
         return value
 

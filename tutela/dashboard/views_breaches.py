@@ -15,6 +15,7 @@ from tutela.core import clock
 from tutela.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Refused
 from tutela.dashboard.access import staff_required
 from tutela.dashboard.forms import BreachReportForm
+from tutela.portal.ids import parse_id
 from tutela.portal.optional import resolve
 
 SERVICE_ERRORS = (InvalidInput, NotFound, Refused, Conflict, PermissionDenied)
@@ -95,11 +96,12 @@ def breach_detail(request: HttpRequest, ref: str) -> HttpResponse:
     detail = resolve("tutela.breaches.selectors.breach_detail")
     if detail is None:
         return _pending(request)
-    if not ref.isdigit():
+    breach_id = parse_id(ref)
+    if breach_id is None:
         raise Http404("no such breach")
     principal: Principal = request.principal  # type: ignore[attr-defined]
     try:
-        data = detail(int(ref))
+        data = detail(breach_id)
     except NotFound:
         raise Http404("no such breach") from None
     if not principal.is_group_wide and data.get("controller") not in ("", principal.controller):
@@ -113,10 +115,11 @@ def breach_detail(request: HttpRequest, ref: str) -> HttpResponse:
 def breach_investigate(request: HttpRequest, ref: str) -> HttpResponse:
     start = resolve("tutela.breaches.services.breach_start_investigation")
     principal: Principal = request.principal  # type: ignore[attr-defined]
-    if start is None or not ref.isdigit() or not principal.can_decide:
+    breach_id = parse_id(ref)
+    if start is None or breach_id is None or not principal.can_decide:
         raise Http404("not available")
     try:
-        start(breach_id=int(ref))
+        start(breach_id=breach_id)
     except SERVICE_ERRORS as exc:
         messages.error(request, str(exc))
     else:

@@ -16,6 +16,7 @@ from tutela.accounts.principal import Principal
 from tutela.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Refused
 from tutela.dashboard import queries
 from tutela.dashboard.access import staff_required
+from tutela.portal.ids import parse_id
 from tutela.portal.optional import resolve
 
 SERVICE_ERRORS = (InvalidInput, NotFound, Refused, Conflict, PermissionDenied)
@@ -41,9 +42,10 @@ def request_list(request: HttpRequest) -> HttpResponse:
 
 
 def _visible_request(principal: Principal, ref: str) -> Any:
-    if not ref.isdigit():
+    request_id = parse_id(ref)
+    if request_id is None:
         raise Http404("no such request")
-    req = queries.scoped_requests(principal).filter(pk=int(ref)).first()
+    req = queries.scoped_requests(principal).filter(pk=request_id).first()
     if req is None:
         raise Http404("no such request")
     return req
@@ -84,7 +86,7 @@ def request_detail(request: HttpRequest, ref: str) -> HttpResponse:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return parse_id(value)
 
 
 def _act(action: str, req: Any, post: Any, principal: Principal) -> str:

@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from tutela.core.errors import InvalidInput, NotFound
 from tutela.policy.models import PolicyVersion
 from tutela.portal.context import portal_context
+from tutela.portal.ids import parse_id
 from tutela.portal.optional import resolve
 
 
@@ -75,9 +76,7 @@ def policy_history(request: HttpRequest) -> HttpResponse:
 
 
 def _parse_number(value: str | None) -> int | None:
-    if value is None or not value.strip().isdigit():
-        return None
-    return int(value)
+    return parse_id(value)
 
 
 def policy_diff(request: HttpRequest) -> HttpResponse:

@@ -25,6 +25,7 @@ from tutela.core.audit import audit_log
 from tutela.core.errors import Conflict, InvalidInput, NotFound, Refused
 from tutela.portal.context import portal_context
 from tutela.portal.forms import RightRequestForm
+from tutela.portal.ids import parse_id
 from tutela.portal.labels import right_view
 from tutela.portal.optional import resolve
 from tutela.portal.ratelimit import allow
@@ -138,7 +139,8 @@ VERIFY_LIMIT = 10
 def request_verify(request: HttpRequest, token: str) -> HttpResponse:
     """The link from the verification e-mail: the request's number; the person types (or the link carries)
     the six-digit code. GET never verifies (mail scanners follow links); POST does."""
-    if not token.isdigit():
+    request_id = parse_id(token)
+    if request_id is None:
         raise Http404("no such request")
     code = (request.POST.get("code") or request.GET.get("code") or "").strip()
     context = portal_context(request, nav="rights", token=token, code=code)
@@ -154,7 +156,7 @@ def request_verify(request: HttpRequest, token: str) -> HttpResponse:
         if verify is None:
             return not_available(request, _("Identity verification"))
         try:
-            verify(request_id=int(token), code=code or "-")
+            verify(request_id=request_id, code=code or "-")
         except Conflict:
             context["already"] = True
         except SERVICE_ERRORS:
