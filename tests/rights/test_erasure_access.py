@@ -84,7 +84,8 @@ def test_access_package_has_every_art15_element(
     assert values["user.financial.bank_account"] == "BE71096123456769"
     for item in data["personal_data"]:
         assert {"category", "value", "source", "collected_at", "purposes", "controller"} <= set(item)
-    assert {r["value"] for r in people} == set(values.values())
+    # a phone number starting with "+" is shown as text in the CSV (leading apostrophe), never as a formula
+    assert {r["value"] for r in people} == {"'" + v if v[0] in "=+-@" else v for v in values.values()}
     # purposes with their legal bases, as the policy file declares them
     bases = {p["key"]: p["legal_basis"] for p in data["purposes"]}
     assert bases["accounting"] == policy_data["purposes"]["accounting"]["legal_basis"] == "legal_obligation"

@@ -12,6 +12,7 @@ from django.db.models import Count, Prefetch, Q
 from tutela.breaches import clocks
 from tutela.breaches.models import Breach, RecommendedChange
 from tutela.core import clock
+from tutela.core.csvsafe import csv_safe  # also imported from here by callers and tests
 from tutela.core.errors import FieldError, NotFound
 
 
@@ -269,20 +270,6 @@ CSV_COLUMNS = [
     "chronology", "responses", "recommendations", "lessons_learned", "recommended_changes", "dpo_review",
     "dpo_reviewed_at",
 ]  # fmt: skip
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def csv_safe(value: Any) -> str:
-    """A cell a spreadsheet will show as text, never run as a formula (OWASP CSV injection)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    text = str(value)
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
 
 
 def _flat(key: str, value: Any) -> Any:

@@ -22,6 +22,7 @@ from django.db import transaction
 from tutela.accounts.principal import Principal
 from tutela.core import clock
 from tutela.core.audit import AuditRecord, audit_many, current_actor
+from tutela.core.csvsafe import csv_safe
 from tutela.core.errors import FieldError, InvalidInput, NotFound, PermissionDenied, Refused
 from tutela.policy.selectors import active_policy
 from tutela.recipients.guard import transfer_guard
@@ -31,8 +32,6 @@ from tutela.subjects.rules import covers
 from tutela.subjects.values import item_value
 
 FORMATS = ("csv", "json")
-#: characters that make a spreadsheet read a cell as a formula
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 @dataclass
@@ -78,11 +77,6 @@ def allowed_categories(recipient_categories: list[str], purpose_categories: list
     return out
 
 
-def safe_cell(value: str) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
 def render(export: DisclosureExport, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(
@@ -92,7 +86,7 @@ def render(export: DisclosureExport, fmt: str) -> str:
     writer = csv.DictWriter(buf, fieldnames=export.columns, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
     writer.writeheader()
     for row in export.rows:
-        writer.writerow({k: safe_cell(v) for k, v in row.items()})
+        writer.writerow({k: csv_safe(v) for k, v in row.items()})
     return buf.getvalue()
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from django.template import Context
 
 from tutela.core import clock
+from tutela.core.csvsafe import csv_safe
 from tutela.rights import register
 
 log = logging.getLogger("tutela.rights")
@@ -35,40 +36,6 @@ KEYS = (
     "complaint",
     "automated_decisions",
     "transfers",
-)
-EEA = frozenset(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "HR",
-        "CY",
-        "CZ",
-        "DK",
-        "EE",
-        "FI",
-        "FR",
-        "DE",
-        "GR",
-        "HU",
-        "IE",
-        "IT",
-        "LV",
-        "LT",
-        "LU",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SK",
-        "SI",
-        "ES",
-        "SE",
-        "IS",
-        "LI",
-        "NO",
-    ]
 )
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE_RE = re.compile(r"(?<!\w)\+?\d[\d ./-]{7,}\d")
@@ -182,6 +149,9 @@ def build_data(subject_id: int, *, language: str = "en") -> dict[str, Any]:
             }
         )
 
+    from tutela.recipients.selectors import active_transfer_rules
+
+    eea = active_transfer_rules().eea.states
     actual = register.recipients_of(subject_id)
     kinds = []
     for key, r in policy.recipients.items():
@@ -192,7 +162,7 @@ def build_data(subject_id: int, *, language: str = "en") -> dict[str, Any]:
                     "name": r.name,
                     "role": r.role,
                     "country": r.country,
-                    "outside_eea": r.country not in EEA,
+                    "outside_eea": (r.country or "").upper() not in eea,
                     "description": r.description,
                 }
             )
@@ -294,7 +264,8 @@ def build_data(subject_id: int, *, language: str = "en") -> dict[str, Any]:
         "automated_decisions": automated,
         "transfers": transfers,
     }
-    assert tuple(data) == KEYS
+    if tuple(data) != KEYS:  # the CLI contract: checked in every run, also under ``python -O``
+        raise RuntimeError(f"access package keys {tuple(data)} differ from the contract {KEYS}")
     return data
 
 
@@ -303,7 +274,9 @@ def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
     writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: (";".join(v) if isinstance(v, list) else v) for k, v in row.items()})
+        writer.writerow(
+            {k: csv_safe(";".join(map(str, v)) if isinstance(v, list) else v) for k, v in row.items()}
+        )
     return buf.getvalue()
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from tutela.core import clock
 from tutela.core.audit import audit_log
+from tutela.core.csvsafe import csv_safe
 from tutela.rights import register
 from tutela.rights.models import RightsRequest, TransmissionReceipt
 from tutela.subjects.models import DataItem
@@ -61,7 +62,7 @@ def portable_zip(data: dict[str, Any]) -> bytes:
     writer = csv.writer(buf)
     writer.writerow(["category", "value", "controller", "collected_at"])
     for i in data["items"]:
-        writer.writerow([i["category"], i["value"], i["controller"], i["collected_at"]])
+        writer.writerow([csv_safe(i[k]) for k in ("category", "value", "controller", "collected_at")])
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2))
