@@ -13,11 +13,41 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
+from pydantic import PositiveInt
 
 from tutela.api.auth import principal
-from tutela.core.errors import FieldError, InvalidInput, PermissionDenied
+from tutela.core.errors import FieldError, InvalidInput, PermissionDenied, TutelaError
 
 router = Router(tags=["rights"])
+
+#: wrong-code guesses allowed per IP and per status token in the hour (the code itself dies after 5 wrong ones)
+VERIFY_PER_HOUR = 10
+
+
+class TooManyRequests(TutelaError):
+    """Too many attempts from one address (or for one e-mail address or request) in the hour: HTTP 429."""
+
+    exit_code = 1
+    http_status = 429
+
+
+def _limit(request: HttpRequest, scope: str, identifier: str, limit: int | None = None) -> None:
+    from django.conf import settings
+
+    from tutela.portal.ratelimit import allow
+
+    if limit is not None:
+        limit = min(limit, settings.TUTELA_RATE_LIMIT_PER_HOUR)
+    if not allow(request, scope, identifier, limit=limit):
+        raise TooManyRequests("too many attempts from this address or for this request: try again in an hour")
+
+
+class ChangeIn(Schema):
+    """One rectification: the item (its id) or the category to correct, and the new value."""
+
+    category: str = ""
+    item: PositiveInt | None = None
+    value: str = ""
 
 
 class RequestIn(Schema):
@@ -31,7 +61,7 @@ class RequestIn(Schema):
     verified: bool = False
     reply_to: str = ""
     reasons: str = ""
-    changes: list[dict[str, str]] = []
+    changes: list[ChangeIn] = []
     transmit_to: str = ""
     transmit_token: str = ""
 
@@ -86,7 +116,7 @@ def _details(body: RequestIn) -> dict[str, Any]:
     if body.reasons:
         details["reasons"] = body.reasons
     if body.changes:
-        bad = [n for n, c in enumerate(body.changes) if not c.get("category") and not c.get("item")]
+        bad = [n for n, c in enumerate(body.changes) if not c.category and not c.item]
         if bad:
             raise InvalidInput(
                 "bad changes",
@@ -94,7 +124,7 @@ def _details(body: RequestIn) -> dict[str, Any]:
                     FieldError("each change needs a category and a value", field=f"changes.{n}") for n in bad
                 ],
             )
-        details["changes"] = body.changes
+        details["changes"] = [c.model_dump(exclude_none=True) for c in body.changes]
     if body.transmit_to:
         details["transmit_to"] = check_url(body.transmit_to, field="transmit_to")
         if body.transmit_token:
@@ -113,8 +143,8 @@ def _writer(request: HttpRequest) -> Any:
 def request_create(request: HttpRequest, body: RequestIn) -> Status:
     from tutela.rights.services import request_open
 
-    _writer(request)
     opened = request_open(
+        principal=_writer(request),
         type=body.type,
         identifier=body.identifier,
         channel=body.channel,
@@ -134,16 +164,16 @@ def request_create(request: HttpRequest, body: RequestIn) -> Status:
 def request_list(
     request: HttpRequest, overdue: bool = False, at_risk: bool = False, open: bool = False
 ) -> list[dict[str, Any]]:
-    from tutela.rights.selectors import request_detail, requests_list
+    from tutela.rights.selectors import requests_details
 
-    return [request_detail(r.pk) for r in requests_list(overdue=overdue, at_risk=at_risk, open_only=open)]
+    return requests_details(principal=principal(request), overdue=overdue, at_risk=at_risk, open_only=open)
 
 
 @router.get("/{int:request_id}", summary="One request in full")
 def request_show(request: HttpRequest, request_id: int) -> dict[str, Any]:
     from tutela.rights.selectors import request_detail
 
-    return request_detail(request_id)
+    return request_detail(request_id, principal=principal(request))
 
 
 @router.post("/{int:request_id}/verify", summary="Identity verified (staff attestation, or the e-mail code)")
@@ -151,9 +181,9 @@ def request_verify_route(request: HttpRequest, request_id: int, body: VerifyIn) 
     from tutela.rights.selectors import request_detail
     from tutela.rights.services import request_verify
 
-    _writer(request)
-    request_verify(request_id=request_id, code=body.code)
-    return request_detail(request_id)
+    who = _writer(request)
+    request_verify(request_id=request_id, code=body.code, principal=who)
+    return request_detail(request_id, principal=who)
 
 
 @router.post("/{int:request_id}/pause", summary="Stop the clock while waiting for information")
@@ -161,9 +191,9 @@ def request_pause_route(request: HttpRequest, request_id: int, body: ReasonIn) -
     from tutela.rights.selectors import request_detail
     from tutela.rights.services import request_pause
 
-    _writer(request)
-    request_pause(request_id=request_id, reason=body.reason)
-    return request_detail(request_id)
+    who = _writer(request)
+    request_pause(request_id=request_id, reason=body.reason, principal=who)
+    return request_detail(request_id, principal=who)
 
 
 @router.post("/{int:request_id}/resume", summary="Restart the clock")
@@ -171,9 +201,9 @@ def request_resume_route(request: HttpRequest, request_id: int) -> dict[str, Any
     from tutela.rights.selectors import request_detail
     from tutela.rights.services import request_resume
 
-    _writer(request)
-    request_resume(request_id=request_id)
-    return request_detail(request_id)
+    who = _writer(request)
+    request_resume(request_id=request_id, principal=who)
+    return request_detail(request_id, principal=who)
 
 
 @router.post("/{int:request_id}/extend", summary="Extend by two months, with reasons")
@@ -181,9 +211,9 @@ def request_extend_route(request: HttpRequest, request_id: int, body: ReasonIn) 
     from tutela.rights.selectors import request_detail
     from tutela.rights.services import request_extend
 
-    _writer(request)
-    request_extend(request_id=request_id, reason=body.reason)
-    return request_detail(request_id)
+    who = _writer(request)
+    request_extend(request_id=request_id, reason=body.reason, principal=who)
+    return request_detail(request_id, principal=who)
 
 
 @router.post("/{int:request_id}/sign", summary="Record the dated and signed request")
@@ -191,9 +221,9 @@ def request_sign_route(request: HttpRequest, request_id: int, body: SignIn) -> d
     from tutela.rights.selectors import request_detail
     from tutela.rights.services import request_sign
 
-    _writer(request)
-    request_sign(request_id=request_id, signed_on=body.signed_on, signature=body.signature)
-    return request_detail(request_id)
+    who = _writer(request)
+    request_sign(request_id=request_id, signed_on=body.signed_on, signature=body.signature, principal=who)
+    return request_detail(request_id, principal=who)
 
 
 @router.post("/{int:request_id}/decide", summary="The DPO's decision on an objection (balancing recorded)")
@@ -201,10 +231,9 @@ def request_decide_route(request: HttpRequest, request_id: int, body: DecideIn) 
     from tutela.rights.fulfil import request_decide
     from tutela.rights.selectors import request_detail
 
-    request_decide(
-        request_id=request_id, grant=body.grant, balancing=body.balancing, principal=principal(request)
-    )
-    return request_detail(request_id)
+    who = principal(request)
+    request_decide(request_id=request_id, grant=body.grant, balancing=body.balancing, principal=who)
+    return request_detail(request_id, principal=who)
 
 
 @router.post("/{int:request_id}/withdraw", summary="The person withdraws the request")
@@ -212,9 +241,9 @@ def request_withdraw_route(request: HttpRequest, request_id: int) -> dict[str, A
     from tutela.rights.selectors import request_detail
     from tutela.rights.services import request_withdraw
 
-    _writer(request)
-    request_withdraw(request_id=request_id)
-    return request_detail(request_id)
+    who = _writer(request)
+    request_withdraw(request_id=request_id, principal=who)
+    return request_detail(request_id, principal=who)
 
 
 @router.post(
@@ -253,6 +282,7 @@ def portal_request(request: HttpRequest, body: PortalIn) -> Status:
     reference and a private status token, never personal data, whether or not the address is known."""
     from tutela.rights.services import request_open
 
+    _limit(request, "api-rights-portal", f"email:{body.email.strip().lower()}")
     if "@" not in body.email:
         raise InvalidInput(
             "an e-mail address is required", errors=[FieldError("not an e-mail address", field="email")]
@@ -277,6 +307,7 @@ def portal_verify(request: HttpRequest, body: PortalVerifyIn) -> dict[str, Any]:
     from tutela.rights.selectors import request_public_status
     from tutela.rights.services import request_verify_by_token
 
+    _limit(request, "api-rights-verify", f"token:{body.status_token}", limit=VERIFY_PER_HOUR)
     return request_public_status(request_verify_by_token(status_token=body.status_token, code=body.code))
 
 
@@ -286,3 +317,18 @@ def portal_status(request: HttpRequest, token: str) -> dict[str, Any]:
     from tutela.rights.services import request_by_token
 
     return request_public_status(request_by_token(token))
+
+
+class PortalCodeIn(Schema):
+    status_token: str
+
+
+@router.post("/portal/code", auth=None, response={202: dict}, summary="Send a new verification code")
+def portal_code(request: HttpRequest, body: PortalCodeIn) -> Status:
+    """A new e-mail code for a request waiting for identity (after the old one expired or was cancelled by
+    too many wrong tries). The answer is the same whether or not the token is known."""
+    from tutela.rights.services import request_code_renew
+
+    _limit(request, "api-rights-code", f"token:{body.status_token}", limit=VERIFY_PER_HOUR)
+    request_code_renew(status_token=body.status_token)
+    return Status(202, {"verification": "sent"})

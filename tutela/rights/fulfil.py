@@ -89,7 +89,7 @@ def request_decide(
             "record the balancing of interests", errors=[FieldError("required", field="balancing")]
         )
     with transaction.atomic():
-        req = locked(request_id, expected_version)
+        req = locked(request_id, expected_version, principal=principal)
         if req.type != "objection":
             raise InvalidInput(
                 f"request {request_id} is a {req.type}: only objections are decided by the DPO"
@@ -123,7 +123,7 @@ def request_fulfil(
     if principal is not None and not principal.can_write:
         raise PermissionDenied(f"role {principal.role!r} is read-only")
     with transaction.atomic():
-        req = locked(request_id, expected_version)
+        req = locked(request_id, expected_version, principal=principal)
         if req.is_closed:
             raise Conflict(f"request {request_id} is already {req.status}")
         if principal is not None and not principal.is_group_wide and req.controller != principal.controller:
@@ -376,7 +376,14 @@ def _rectification(req: RightsRequest) -> Fulfilment:
         category = change.get("category", "")
         value = str(change.get("value", ""))
         qs = DataItem.objects.filter(subject_id=_sid(req), status__in=("active", "restricted"))
-        qs = qs.filter(pk=int(change["item"])) if change.get("item") else qs.filter(category=category)
+        if change.get("item"):
+            try:
+                qs = qs.filter(pk=int(change["item"]))
+            except (TypeError, ValueError):
+                errors.append(FieldError("the item must be an item id (a number)", field=f"changes.{n}.item"))
+                continue
+        else:
+            qs = qs.filter(category=category)
         if req.controller:
             qs = qs.filter(controller=req.controller)
         items = list(qs)

@@ -64,6 +64,8 @@ class RightsRequest(models.Model):
     identity_verified_by = models.CharField(max_length=150, blank=True)
     verification_hash = models.CharField(max_length=64, blank=True)
     verification_expires = models.DateTimeField(null=True, blank=True)
+    #: wrong codes entered since the code was sent; the code is cancelled at MAX_CODE_FAILURES
+    verification_failures = models.PositiveSmallIntegerField(default=0)
     signed_on = models.DateField(null=True, blank=True)
     signature_ref = models.CharField(max_length=300, blank=True, help_text="reference or SHA-256 of the file")
     details = models.JSONField(default=dict, help_text="person's reasons, new values, transmission target …")

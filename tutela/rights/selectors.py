@@ -5,12 +5,30 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
+from tutela.accounts.principal import Principal
 from tutela.core import clock
 from tutela.core.errors import NotFound
 from tutela.rights.deadlines import AT_RISK_DAYS
-from tutela.rights.models import CLOSED, RightsRequest
+from tutela.rights.models import CLOSED, Notice, RequestPause, RightsRequest, TransmissionReceipt
+
+
+def visible_q(principal: Principal | None) -> Q:
+    """The requests ``principal`` may see: group-wide roles see all; staff and integrations of one entity see
+    that entity's requests, and those not tied to one entity (``controller`` empty) whose person is unknown yet
+    or has a relationship with their entity. ``None`` (internal calls) sees all."""
+    if principal is None or principal.is_group_wide:
+        return Q()
+    from tutela.subjects.models import Relationship
+
+    related = Relationship.objects.filter(controller=principal.controller).values("subject_id")
+    unassigned = Q(controller="") & (Q(subject__isnull=True) | Q(subject_id__in=related))
+    return Q(controller=principal.controller) | unassigned
+
+
+def visible_requests(principal: Principal | None) -> QuerySet[RightsRequest]:
+    return RightsRequest.objects.filter(visible_q(principal))
 
 
 def _effective_due_before(day: dt.date) -> Q:
@@ -18,10 +36,15 @@ def _effective_due_before(day: dt.date) -> Q:
 
 
 def requests_list(
-    *, overdue: bool = False, at_risk: bool = False, open_only: bool = False, limit: int = 500
+    *,
+    overdue: bool = False,
+    at_risk: bool = False,
+    open_only: bool = False,
+    limit: int = 500,
+    principal: Principal | None = None,
 ) -> QuerySet[RightsRequest]:
     today = clock.today()
-    qs = RightsRequest.objects.all()
+    qs = visible_requests(principal)
     if overdue or at_risk or open_only:
         qs = qs.exclude(status__in=CLOSED)
     if overdue or at_risk:
@@ -34,12 +57,37 @@ def requests_list(
     return qs.order_by("-received_at", "-id")[:limit]
 
 
-def request_detail(request_id: int) -> dict[str, Any]:
-    from tutela.rights.deadlines import deadline_state
-
-    req = RightsRequest.objects.filter(pk=request_id).first()
+def request_detail(request_id: int, *, principal: Principal | None = None) -> dict[str, Any]:
+    """One request in full; NotFound when it does not exist or ``principal`` may not see it."""
+    req = visible_requests(principal).filter(pk=request_id).prefetch_related(*DETAIL_PREFETCH).first()
     if req is None:
         raise NotFound(f"no request {request_id}")
+    return detail_of(req)
+
+
+def requests_details(
+    *,
+    principal: Principal | None = None,
+    overdue: bool = False,
+    at_risk: bool = False,
+    open_only: bool = False,
+) -> list[dict[str, Any]]:
+    """The list in full, in a fixed number of queries (rows, pauses, notices, receipts)."""
+    rows = requests_list(overdue=overdue, at_risk=at_risk, open_only=open_only, principal=principal)
+    return [detail_of(r) for r in rows.prefetch_related(*DETAIL_PREFETCH)]
+
+
+DETAIL_PREFETCH = (
+    Prefetch("pauses", queryset=RequestPause.objects.order_by("id")),
+    Prefetch("notices", queryset=Notice.objects.order_by("id")),
+    Prefetch("receipts", queryset=TransmissionReceipt.objects.order_by("id")),
+)
+
+
+def detail_of(req: RightsRequest) -> dict[str, Any]:
+    """The detail of a request whose pauses, notices and receipts were prefetched (see DETAIL_PREFETCH)."""
+    from tutela.rights.deadlines import deadline_state
+
     return {
         "id": req.pk,
         "type": req.type,
@@ -71,7 +119,7 @@ def request_detail(request_id: int) -> dict[str, Any]:
                 "to": p.ended_on.isoformat() if p.ended_on else None,
                 "reason": p.reason,
             }
-            for p in req.pauses.order_by("id")
+            for p in req.pauses.all()
         ],
         "decision": req.decision,
         "outcome": req.outcome,
@@ -79,7 +127,7 @@ def request_detail(request_id: int) -> dict[str, Any]:
         "answered_at": req.answered_at.isoformat() if req.answered_at else None,
         "notices": [
             {"recipient": n.recipient, "channel": n.channel, "status": n.status, "attempts": n.attempts}
-            for n in req.notices.order_by("id")
+            for n in req.notices.all()
         ],
         "receipts": [
             {
@@ -88,7 +136,7 @@ def request_detail(request_id: int) -> dict[str, Any]:
                 "status_code": r.status_code,
                 "attempts": r.attempts,
             }
-            for r in req.receipts.order_by("id")
+            for r in req.receipts.all()
         ],
         "version": req.version,
     }

@@ -10,9 +10,10 @@ from typing import Any
 
 from django.db import transaction
 
+from tutela.accounts.principal import Principal
 from tutela.core import clock, crypto
 from tutela.core.audit import audit_log, current_actor
-from tutela.core.errors import Conflict, FieldError, InvalidInput, NotFound, Refused
+from tutela.core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied, Refused
 from tutela.rights import register, states
 from tutela.rights.deadlines import Pause, deadline_for
 from tutela.rights.models import Channel, RequestPause, RequestType, RightsRequest
@@ -23,6 +24,8 @@ LANGUAGES = ("en", "fr", "nl")
 PURPOSE_TYPES = ("objection", "restriction", "withdrawal")
 #: how long an e-mail verification code stays valid
 VERIFICATION_HOURS = 48
+#: wrong codes after which the code is cancelled (the person asks for a new one)
+MAX_CODE_FAILURES = 5
 
 
 def _digest(secret: str) -> str:
@@ -95,12 +98,21 @@ def request_open(
     reply_to: str = "",
     details: dict[str, Any] | None = None,
     message_id: str | None = None,
+    principal: Principal | None = None,
 ) -> Opened:
     """Register a request; the deadline runs from ``received_at`` (now when not given).
 
     Staff who checked the person's identity pass ``verified=True``; otherwise the request waits for identity
     and, for portal and e-mail requests, an e-mail code is sent to the address given.
     """
+    if principal is not None:
+        if not principal.can_write:
+            raise PermissionDenied(f"role {principal.role!r} is read-only")
+        if controller and not principal.is_group_wide and controller != principal.controller:
+            raise PermissionDenied(
+                f"staff of {principal.controller} cannot open a request for {controller}",
+                errors=[FieldError(f"only {principal.controller} (or empty)", field="controller")],
+            )
     errors = _validate_open(
         type=type, channel=channel, language=language, purpose=purpose, controller=controller
     )
@@ -198,6 +210,7 @@ def _new_code(req: RightsRequest) -> str:
     code = f"{secrets.randbelow(10**6):06d}"
     req.verification_hash = _digest(f"{req.pk}:{code}")
     req.verification_expires = clock.now() + dt.timedelta(hours=VERIFICATION_HOURS)
+    req.verification_failures = 0
     req.identity_method = "email_code"
     return code
 
@@ -222,9 +235,14 @@ def _save(req: RightsRequest) -> None:
     req.save()
 
 
-def locked(request_id: int, expected_version: int | None = None) -> RightsRequest:
-    """The request row, locked for the rest of the transaction; Conflict when it moved on meanwhile."""
-    req = RightsRequest.objects.select_for_update().filter(pk=request_id).first()
+def locked(
+    request_id: int, expected_version: int | None = None, *, principal: Principal | None = None
+) -> RightsRequest:
+    """The request row, locked for the rest of the transaction; NotFound when it does not exist or is another
+    entity's (for ``principal``), Conflict when it moved on meanwhile."""
+    from tutela.rights.selectors import visible_requests
+
+    req = visible_requests(principal).select_for_update().filter(pk=request_id).first()
     if req is None:
         raise NotFound(f"no request {request_id}")
     if expected_version is not None and req.version != expected_version:
@@ -272,28 +290,75 @@ def reply_address(req: RightsRequest) -> str | None:
 
 
 def request_verify(
-    *, request_id: int, code: str | None = None, method: str = "staff", expected_version: int | None = None
+    *,
+    request_id: int,
+    code: str | None = None,
+    method: str = "staff",
+    expected_version: int | None = None,
+    principal: Principal | None = None,
 ) -> RightsRequest:
-    """Record the person's identity as verified: staff attestation, or the e-mail code they received."""
+    """Record the person's identity as verified: staff attestation, or the e-mail code they received.
+
+    A wrong code is counted (kept even though the call fails); after ``MAX_CODE_FAILURES`` wrong codes the code
+    is cancelled and only a new one can verify the request."""
+    wrong = False
     with transaction.atomic():
-        req = locked(request_id, expected_version)
+        req = locked(request_id, expected_version, principal=principal)
         if req.identity_verified_at is not None:
             raise Conflict(f"request {request_id}: identity already verified")
         if code is not None:
-            if (
-                not req.verification_hash
-                or req.verification_expires is None
-                or req.verification_expires < clock.now()
-                or not secrets.compare_digest(req.verification_hash, _digest(f"{req.pk}:{code.strip()}"))
+            usable = (
+                bool(req.verification_hash)
+                and req.verification_expires is not None
+                and req.verification_expires >= clock.now()
+                and req.verification_failures < MAX_CODE_FAILURES
+            )
+            if not usable or not secrets.compare_digest(
+                req.verification_hash, _digest(f"{req.pk}:{code.strip()}")
             ):
-                raise Refused(
-                    "the code is wrong or has expired",
-                    errors=[FieldError("ask for a new code", field="code")],
-                )
-            method = "email_code"
-        _verify(req, method=method, by=current_actor())
-        _save(req)
+                wrong = True
+                if usable:
+                    req.verification_failures += 1
+                    cancelled = req.verification_failures >= MAX_CODE_FAILURES
+                    if cancelled:
+                        req.verification_hash = ""
+                    audit_log(
+                        "request.code_wrong",
+                        object_type="request",
+                        object_id=req.pk,
+                        subject_id=req.subject_id,
+                        payload={"failures": req.verification_failures, "cancelled": cancelled},
+                    )
+                    _save(req)
+            else:
+                method = "email_code"
+        if not wrong:
+            _verify(req, method=method, by=current_actor())
+            _save(req)
+    if wrong:  # raised after the commit, so that the failure count is kept
+        raise Refused(
+            "the code is wrong or has expired",
+            errors=[FieldError("ask for a new code", field="code")],
+        )
     return req
+
+
+def request_code_renew(*, status_token: str) -> None:
+    """Send a new e-mail code for a request still waiting for identity (the old code stops working).
+    Says nothing about whether the token is known."""
+    req = RightsRequest.objects.filter(status_token_hash=_digest(status_token or "")).first()
+    if req is None or req.identity_verified_at is not None or req.is_closed:
+        return
+    with transaction.atomic():
+        req = locked(req.pk)
+        if not req.reply_to_sealed:
+            return
+        code = _new_code(req)
+        audit_log("request.code_renew", object_type="request", object_id=req.pk, subject_id=req.subject_id)
+        _save(req)
+        from tutela.rights import letters
+
+        letters.send(req, "verification", code=code, status_token=status_token)
 
 
 def request_verify_by_token(*, status_token: str, code: str) -> RightsRequest:
@@ -321,12 +386,14 @@ def _close_pause(req: RightsRequest) -> None:
     _recompute_deadline(req)
 
 
-def request_pause(*, request_id: int, reason: str, expected_version: int | None = None) -> RightsRequest:
+def request_pause(
+    *, request_id: int, reason: str, expected_version: int | None = None, principal: Principal | None = None
+) -> RightsRequest:
     """Stop the clock while waiting for information asked of the person (identity, clarification)."""
     if not (reason or "").strip():
         raise InvalidInput("a pause needs a reason", errors=[FieldError("required", field="reason")])
     with transaction.atomic():
-        req = locked(request_id, expected_version)
+        req = locked(request_id, expected_version, principal=principal)
         req.held_from = req.status
         _move(req, states.ON_HOLD, "request.pause", {"reason_given": True})
         RequestPause.objects.create(
@@ -336,9 +403,11 @@ def request_pause(*, request_id: int, reason: str, expected_version: int | None 
     return req
 
 
-def request_resume(*, request_id: int, expected_version: int | None = None) -> RightsRequest:
+def request_resume(
+    *, request_id: int, expected_version: int | None = None, principal: Principal | None = None
+) -> RightsRequest:
     with transaction.atomic():
-        req = locked(request_id, expected_version)
+        req = locked(request_id, expected_version, principal=principal)
         if req.status != states.ON_HOLD:
             raise Conflict(f"request {request_id} is {req.status}, not on hold")
         target = req.held_from or states.IDENTITY_PENDING
@@ -351,13 +420,15 @@ def request_resume(*, request_id: int, expected_version: int | None = None) -> R
     return req
 
 
-def request_extend(*, request_id: int, reason: str, expected_version: int | None = None) -> RightsRequest:
+def request_extend(
+    *, request_id: int, reason: str, expected_version: int | None = None, principal: Principal | None = None
+) -> RightsRequest:
     """Extend by two months (complexity or number of requests); allowed within the first month only, and the
     person is told with the reasons."""
     if not (reason or "").strip():
         raise InvalidInput("an extension needs its reasons", errors=[FieldError("required", field="reason")])
     with transaction.atomic():
-        req = locked(request_id, expected_version)
+        req = locked(request_id, expected_version, principal=principal)
         if req.is_closed:
             raise Conflict(f"request {request_id} is {req.status}")
         if req.extended:
@@ -383,7 +454,12 @@ def request_extend(*, request_id: int, reason: str, expected_version: int | None
 
 
 def request_sign(
-    *, request_id: int, signed_on: dt.date, signature: str, expected_version: int | None = None
+    *,
+    request_id: int,
+    signed_on: dt.date,
+    signature: str,
+    expected_version: int | None = None,
+    principal: Principal | None = None,
 ) -> RightsRequest:
     """Record the dated and signed request (a signature reference or the SHA-256 of the scanned file)."""
     errors = []
@@ -394,7 +470,7 @@ def request_sign(
     if errors:
         raise InvalidInput("the signature cannot be recorded", errors=errors)
     with transaction.atomic():
-        req = locked(request_id, expected_version)
+        req = locked(request_id, expected_version, principal=principal)
         if req.is_closed:
             raise Conflict(f"request {request_id} is {req.status}")
         req.signed_on = signed_on
@@ -410,10 +486,12 @@ def request_sign(
     return req
 
 
-def request_withdraw(*, request_id: int, expected_version: int | None = None) -> RightsRequest:
+def request_withdraw(
+    *, request_id: int, expected_version: int | None = None, principal: Principal | None = None
+) -> RightsRequest:
     """The person withdraws their request."""
     with transaction.atomic():
-        req = locked(request_id, expected_version)
+        req = locked(request_id, expected_version, principal=principal)
         if req.status == states.ON_HOLD:
             _close_pause(req)
         _move(req, states.WITHDRAWN, "request.withdraw")
@@ -423,11 +501,15 @@ def request_withdraw(*, request_id: int, expected_version: int | None = None) ->
 
 
 def request_details_update(
-    *, request_id: int, details: dict[str, Any], expected_version: int | None = None
+    *,
+    request_id: int,
+    details: dict[str, Any],
+    expected_version: int | None = None,
+    principal: Principal | None = None,
 ) -> RightsRequest:
     """Add what the person said (reasons of an objection, new values of a rectification …)."""
     with transaction.atomic():
-        req = locked(request_id, expected_version)
+        req = locked(request_id, expected_version, principal=principal)
         if req.is_closed:
             raise Conflict(f"request {request_id} is {req.status}")
         req.details = {**req.details, **details}
