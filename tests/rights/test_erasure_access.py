@@ -269,7 +269,8 @@ def test_erasure_is_atomic_and_can_be_run_again(policy: Any, monkeypatch: pytest
 
 
 @pytest.mark.django_db(transaction=True)
-def test_art19_notice_by_webhook(policy: Any) -> None:
+def test_art19_notice_by_webhook(policy: Any, settings: Any) -> None:
+    settings.TUTELA_TRANSMIT_ALLOW_LOOPBACK = True  # the receiver listens on the loopback
     import threading
     from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -310,7 +311,10 @@ def test_art19_notice_by_webhook(policy: Any) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_failed_notice_is_delivered_by_the_retry(policy: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_notice_is_delivered_by_the_retry(
+    policy: Any, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    settings.TUTELA_TRANSMIT_ALLOW_LOOPBACK = True  # the receiver listens on the loopback
     import threading
     from http.server import BaseHTTPRequestHandler, HTTPServer
 

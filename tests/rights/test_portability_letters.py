@@ -61,11 +61,16 @@ def receiver() -> Iterator[tuple[str, Receiver]]:
 
 @pytest.mark.django_db
 def test_portability_sends_provided_data_directly(
-    policy: Any, receiver: tuple[str, Receiver], monkeypatch: pytest.MonkeyPatch
+    policy: Any,
+    receiver: tuple[str, Receiver],
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     from tutela.core import crypto
     from tutela.subjects.services import item_add
 
+    settings.TUTELA_TRANSMIT_ALLOW_LOOPBACK = True  # the receiver listens on the loopback
     monkeypatch.setattr(transport, "BACKOFF", 0.01)
     url, state = receiver
     person = member()
@@ -88,7 +93,8 @@ def test_portability_sends_provided_data_directly(
             "transmit_token_sealed": crypto.encrypt("t0ken", context="request.transmit"),
         },
     )
-    result = request_fulfil(request_id=req.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = request_fulfil(request_id=req.pk)
     assert result.outcome == "granted"
     (body,) = state.bodies
     assert state.calls == 2  # one 503, then delivered
@@ -104,13 +110,83 @@ def test_portability_sends_provided_data_directly(
         assert {"data.json", "data.csv"} <= set(zf.namelist())
 
 
-def test_plain_http_only_for_loopback() -> None:
-    assert transport.check_url("https://example.org/in")
+def test_plain_http_only_for_loopback_when_allowed(settings: Any) -> None:
+    settings.TUTELA_TRANSMIT_ALLOW_LOOPBACK = True
+    assert transport.check_url("https://93.184.215.14/in")
     assert transport.check_url("http://127.0.0.1:9/in")
     with pytest.raises(InvalidInput):
-        transport.check_url("http://example.org/in")
+        transport.check_url("http://93.184.215.14/in")
     with pytest.raises(InvalidInput):
         transport.check_url("ftp://example.org/in")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/in",
+        "https://127.0.0.1/in",
+        "https://localhost/in",
+        "https://[::1]/in",
+        "https://10.0.0.5/in",
+        "https://192.168.1.1/in",
+        "https://172.16.0.1/in",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[fe80::1]/in",
+        "https://224.0.0.1/in",
+        "https://0.0.0.0/in",
+        "https://240.0.0.1/in",
+        "https://100.64.0.1/in",
+        "https://[::ffff:127.0.0.1]/in",
+    ],
+)
+def test_internal_addresses_are_refused_by_default(url: str) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        transport.check_url(url, field="transmit_to")
+    assert exc.value.errors[0].field == "transmit_to"
+
+
+def test_a_name_is_checked_by_what_it_resolves_to(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
+    import socket
+
+    answers = {"inside.example": "10.1.2.3", "outside.example": "93.184.215.14", "me.example": "127.0.0.1"}
+
+    def fake(host: str, port: Any, *a: Any, **k: Any) -> list[Any]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers[host], port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    assert transport.check_url("https://outside.example/in")
+    for host in ("inside.example", "me.example"):
+        with pytest.raises(InvalidInput):
+            transport.check_url(f"https://{host}/in")
+    settings.TUTELA_TRANSMIT_ALLOW_LOOPBACK = True
+    assert transport.check_url("http://me.example:8080/in")
+    with pytest.raises(InvalidInput):
+        transport.check_url("https://inside.example/in")
+
+
+@pytest.mark.django_db
+def test_a_portability_request_cannot_target_the_internal_network(policy: Any) -> None:
+    from django.test import Client
+
+    from tutela.rights.models import RightsRequest
+
+    member()
+    r = Client().post(
+        "/api/v1/requests/",
+        data=json.dumps({"type": "portability", "identifier": "marie.dupont@example.be",
+                         "transmit_to": "https://169.254.169.254/latest"}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=_dpo_bearer(),
+    )  # fmt: skip
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "transmit_to"
+    assert not RightsRequest.objects.exists()
+
+
+def _dpo_bearer() -> str:
+    from tutela.accounts.services import staff_create, token_create
+
+    user, _ = staff_create(username="dpo-t", email="dpo-t@crmgroup.be", role="dpo", controller="")
+    return f"Bearer {token_create(user=user, name='tests')}"
 
 
 @pytest.mark.django_db(transaction=True)
