@@ -31,6 +31,10 @@ TUTELA_POLICY_FILE = Path(env_str("TUTELA_POLICY_FILE", str(PROJECT_DIR / "polic
 TUTELA_FILES_ROOT = Path(env_str("TUTELA_FILES_ROOT", str(TUTELA_HOME / "files")))
 # TUTELA_EXPORT_DIR: where generated packages and reports are written.
 TUTELA_EXPORT_DIR = Path(env_str("TUTELA_EXPORT_DIR", str(TUTELA_HOME / "exports")))
+# TUTELA_PACKAGE_DAYS: days an access/portability package is kept (`tutela rights purge-packages`).
+TUTELA_PACKAGE_DAYS = env_int("TUTELA_PACKAGE_DAYS", 30, minimum=0)
+# TUTELA_TRANSMIT_ALLOW_LOOPBACK: outbound transmission/webhooks may target the loopback (tests only).
+TUTELA_TRANSMIT_ALLOW_LOOPBACK = env_bool("TUTELA_TRANSMIT_ALLOW_LOOPBACK", False)
 # TUTELA_RETENTION_BATCH: items the retention sweep acts on per transaction.
 TUTELA_RETENTION_BATCH = env_int("TUTELA_RETENTION_BATCH", 5000, minimum=1)
 # TUTELA_RETENTION_SWEEP_AT: daily time (HH:MM, Brussels) of the scheduled retention sweep.

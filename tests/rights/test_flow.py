@@ -255,13 +255,16 @@ def test_lists_by_deadline_state(policy: Any) -> None:
         assert fresh.pk not in {r.pk for r in requests_list(overdue=True)}
 
 
-def test_access_request_fulfilled_with_a_package(policy: Any) -> None:
+def test_access_request_fulfilled_with_a_package(
+    policy: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     import zipfile
     from pathlib import Path
 
     member()
     req = open_request("access", "marie.dupont@example.be")
-    result = request_fulfil(request_id=req.pk)
+    with django_capture_on_commit_callbacks(execute=True):  # the package appears when the answer commits
+        result = request_fulfil(request_id=req.pk)
     assert (result.status, result.outcome) == ("answered", "granted")
     req.refresh_from_db()
     with zipfile.ZipFile(Path(req.details["package"])) as zf:

@@ -351,8 +351,13 @@ def package_bytes(data: dict[str, Any], language: str) -> bytes:
     return buf.getvalue()
 
 
-def write_package(subject_id: int, out: Path, *, language: str | None = None) -> tuple[Path, int]:
-    """Write the ZIP for one person; returns (path, number of items)."""
+def write_package(
+    subject_id: int, out: Path, *, language: str | None = None, staged: bool = False
+) -> tuple[Path, int]:
+    """Write the ZIP for one person; returns (path, number of items). With ``staged``, the file appears only
+    when the current transaction commits (see :mod:`tutela.rights.packages`); otherwise it is written at once
+    (to a temporary file, then renamed)."""
+    from tutela.rights import packages
     from tutela.subjects.models import Subject
 
     subject = Subject.objects.get(pk=subject_id)
@@ -360,8 +365,11 @@ def write_package(subject_id: int, out: Path, *, language: str | None = None) ->
     data = build_data(subject_id, language=lang)
     blob = package_bytes(data, lang)
     out = out.expanduser().resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(out.suffix + ".part")
-    tmp.write_bytes(blob)
-    tmp.replace(out)
+    if staged:
+        packages.stage(out, blob)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_suffix(out.suffix + packages.PART)
+        tmp.write_bytes(blob)
+        tmp.replace(out)
     return out, len(data["personal_data"])

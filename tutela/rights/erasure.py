@@ -117,6 +117,11 @@ def erase_subject(req: RightsRequest) -> ErasureResult:
         result.reasons = [f"{k['category']}: {k['reason']}" for k in result.kept]
         DataItem.objects.filter(pk__in=erase_ids).delete()
         result.complete = not keep and not others
+        if erase_ids or result.complete:
+            # the access and portability packages hold the erased data: they go too (after commit)
+            from tutela.rights.packages import forget_subject
+
+            forget_subject(subject_id)
         if result.complete:
             Interaction.objects.filter(subject_id=subject_id).delete()
             Relationship.objects.filter(subject_id=subject_id).delete()

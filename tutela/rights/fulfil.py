@@ -120,9 +120,12 @@ def request_fulfil(
     *, request_id: int, expected_version: int | None = None, principal: Principal | None = None
 ) -> Fulfilment:
     """Carry out a request whose conditions are met; raises :class:`Unmet` listing those that are not."""
+    from tutela.rights import packages
+
     if principal is not None and not principal.can_write:
         raise PermissionDenied(f"role {principal.role!r} is read-only")
-    with transaction.atomic():
+    # a package written for a fulfilment that rolls back is removed; it appears only on commit
+    with packages.staging(), transaction.atomic():
         req = locked(request_id, expected_version, principal=principal)
         if req.is_closed:
             raise Conflict(f"request {request_id} is already {req.status}")
@@ -202,7 +205,7 @@ def _access(req: RightsRequest) -> Fulfilment:
     from tutela.rights.access import write_package
 
     path, count = write_package(
-        _sid(req), exports_dir() / f"request-{req.pk}-access.zip", language=req.language
+        _sid(req), exports_dir() / f"request-{req.pk}-access.zip", language=req.language, staged=True
     )
     req.details = {**req.details, "package": str(path), "items": count}
     return Fulfilment(
@@ -413,11 +416,11 @@ def _rectification(req: RightsRequest) -> Fulfilment:
 
 
 def _portability(req: RightsRequest) -> Fulfilment:
+    from tutela.rights import packages
     from tutela.rights.portability import portable_data, portable_zip, transmit
 
     data = portable_data(req.subject_id)  # type: ignore[arg-type]
-    path = exports_dir() / f"request-{req.pk}-portability.zip"
-    path.write_bytes(portable_zip(data))
+    path = packages.stage(exports_dir() / f"request-{req.pk}-portability.zip", portable_zip(data))
     req.details = {**req.details, "package": str(path), "items": len(data["items"])}
     reasons = [
         f"{len(data['items'])} items you provided to us, processed on your consent or a contract, in JSON and CSV."

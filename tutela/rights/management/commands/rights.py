@@ -128,6 +128,11 @@ class Command(TutelaCommand):
         ac.add_argument("identifier")
         ac.add_argument("--out", required=True, help="FILE.zip")
         ac.add_argument("--language", default=None)
+        pp = subs.add_parser(
+            "purge-packages",
+            help="delete access/portability packages older than TUTELA_PACKAGE_DAYS and those of erased people",
+        )
+        pp.add_argument("--days", type=int, default=None, help="override TUTELA_PACKAGE_DAYS")
 
     def sub_deadline(self, **o: Any) -> Result:
         from tutela.rights.deadlines import deadline_for
@@ -291,9 +296,11 @@ class Command(TutelaCommand):
         return Result(data, text)
 
     def sub_access(self, **o: Any) -> Result:
+        from django.db import transaction
+
         from tutela.core.audit import audit_log
         from tutela.core.errors import NotFound
-        from tutela.rights import register
+        from tutela.rights import packages, register
         from tutela.rights.access import write_package
 
         out = Path(o["out"])
@@ -304,12 +311,30 @@ class Command(TutelaCommand):
         subject = register.resolve(o["identifier"])
         if subject is None:
             raise NotFound("no person found for this identifier")
-        path, count = write_package(subject.pk, out, language=o["language"])
-        audit_log(
-            "subject.access_package",
-            object_type="subject",
-            object_id=subject.pk,
-            subject_id=subject.pk,
-            payload={"items": count},
-        )
+        # the file appears only if the audit entry commits, and is removed if anything fails
+        with packages.staging(), transaction.atomic():
+            path, count = write_package(subject.pk, out, language=o["language"], staged=True)
+            audit_log(
+                "subject.access_package",
+                object_type="subject",
+                object_id=subject.pk,
+                subject_id=subject.pk,
+                payload={"items": count},
+            )
         return Result({"path": str(path), "items": count}, f"{path}: {count} items")
+
+    def sub_purge_packages(self, **o: Any) -> Result:
+        from tutela.rights.packages import package_days, purge
+
+        days = o["days"]
+        if days is not None and days < 0:
+            raise InvalidInput(
+                "bad --days", errors=[FieldError("a number of days, 0 or more", field="--days")]
+            )
+        result = purge(days=days)
+        data = {**result.as_dict(), "days": package_days() if days is None else days}
+        return Result(
+            data,
+            f"deleted {result.expired} expired and {result.erased} erased people's package(s), "
+            f"{result.strays} stray temporary file(s)",
+        )
