@@ -11,6 +11,7 @@ import io
 import re
 import time
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import django_otp
 from django import forms
@@ -53,11 +54,17 @@ class TokenForm(forms.Form):
 
 
 def _safe_next(request: HttpRequest, value: str | None) -> str:
-    if value and url_has_allowed_host_and_scheme(
+    """Where to go after logging in: a path on this site (an absolute address of this host is reduced to
+    its path); anything else is the dashboard."""
+    if not value or not url_has_allowed_host_and_scheme(
         value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return value
-    return "/staff/"
+        return "/staff/"
+    parts = urlsplit(value)
+    path = parts.path
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return "/staff/"
+    return path + (f"?{parts.query}" if parts.query else "")
 
 
 def _pending_user(request: HttpRequest) -> Any:
@@ -81,7 +88,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         user = form.get_user()
         request.session.cycle_key()
         request.session[PENDING_KEY] = {"user": user.pk, "backend": user.backend, "at": time.time()}
-        return redirect(f"/staff/verify/?next={next_url}")
+        return redirect(f"/staff/verify/?{urlencode({'next': next_url})}")
     status = 200 if request.method == "GET" or form.is_valid() else 400
     return render(request, "dashboard/login.html", {"form": form, "next": next_url}, status=status)
 
