@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tutela.accounts.principal import Principal
-from tutela.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Refused
+from tutela.core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied, Refused
 from tutela.dashboard import queries
 from tutela.dashboard.access import staff_required
 from tutela.portal.ids import parse_id
@@ -21,6 +21,8 @@ from tutela.portal.optional import resolve
 
 SERVICE_ERRORS = (InvalidInput, NotFound, Refused, Conflict, PermissionDenied)
 FILTERS = ("open", "overdue", "at_risk", "identity_pending")
+#: how staff may have checked a person's identity (the choices of the form on the request page)
+IDENTITY_METHODS = ("staff", "id_document", "phone_callback")
 
 
 @staff_required
@@ -95,7 +97,13 @@ def _act(action: str, req: Any, post: Any, principal: Principal) -> str:
     if action == "verify":
         from tutela.rights.services import request_verify
 
-        request_verify(request_id=req.pk, method=post.get("method") or "staff", expected_version=version)
+        method = post.get("method") or "staff"
+        if method not in IDENTITY_METHODS:
+            raise InvalidInput(
+                _("Choose how the identity was checked."),
+                errors=[FieldError(", ".join(IDENTITY_METHODS), field="method")],
+            )
+        request_verify(request_id=req.pk, method=method, expected_version=version)
         return _("Identity recorded as verified.")
     if action == "sign":
         from tutela.rights.services import request_sign
