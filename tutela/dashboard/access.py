@@ -37,6 +37,14 @@ def staff_principal(request: HttpRequest) -> Principal | None:
     return principal_for_user(request.user)
 
 
+def may_read_breaches(principal: Principal) -> bool:
+    """The breach register (with the reporters' details) is open to the DPO, privacy officers and auditors:
+    the same rule as the API's (``tutela.api.breaches``). Anyone who may write may report a breach."""
+    from tutela.accounts.models import Role
+
+    return principal.can_decide or principal.role == Role.AUDITOR
+
+
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Strangers and half-logged-in sessions go to the login page; accounts without a role get 403."""
 

@@ -11,6 +11,7 @@ from tutela.accounts.principal import Principal
 from tutela.core import clock
 from tutela.core.errors import InvalidInput, NotFound
 from tutela.dashboard import queries
+from tutela.dashboard.access import may_read_breaches
 from tutela.dashboard.charts import last_months, stacked_bars
 from tutela.portal.optional import resolve
 
@@ -50,17 +51,12 @@ def dashboard_panels(principal: Principal) -> dict[str, Any]:
         stats = queries.request_statistics(principal, months)
         panels["request_stats"] = stats
         panels["requests_chart"] = stacked_bars(months, stats["per_month_by_type"], names=TYPE_NAMES)
-    breaches = _call("tutela.breaches.selectors.open_breach_clocks")
-    if breaches and not principal.is_group_wide:
-        from tutela.breaches.models import Breach
-
-        ids = set(
-            Breach.objects.filter(
-                pk__in=[b["id"] for b in breaches], controller__in=("", principal.controller)
-            ).values_list("pk", flat=True)
-        )
-        breaches = [b for b in breaches if b["id"] in ids]
-    panels["breaches"] = breaches
+    # the breach register follows the API's rule: DPO, privacy officers and auditors only
+    panels["breach_reader"] = may_read_breaches(principal)
+    panels["breach_reporter"] = principal.can_write
+    panels["breaches"] = (
+        _call("tutela.breaches.selectors.open_breach_clocks") if panels["breach_reader"] else None
+    )
     sweep = _call("tutela.retention.selectors.next_sweep_preview", 20)
     if sweep is not None and not principal.is_group_wide:
         sweep = [row for row in sweep if row.get("controller") == principal.controller]

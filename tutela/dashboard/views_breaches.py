@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied as Forbidden
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tutela.accounts.principal import Principal
 from tutela.core import clock
 from tutela.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Refused
-from tutela.dashboard.access import staff_required
+from tutela.dashboard.access import may_read_breaches, staff_required
 from tutela.dashboard.forms import BreachReportForm
 from tutela.portal.ids import parse_id
 from tutela.portal.optional import resolve
@@ -31,9 +32,9 @@ def breach_list(request: HttpRequest) -> HttpResponse:
     if listing is None:
         return _pending(request)
     principal: Principal = request.principal  # type: ignore[attr-defined]
+    if not may_read_breaches(principal):
+        raise Forbidden("only the DPO, privacy officers and auditors see the breach register")
     rows = listing()
-    if not principal.is_group_wide:
-        rows = [r for r in rows if r.get("controller") in ("", principal.controller)]
     return render(request, "dashboard/breaches.html", {"nav": "breaches", "rows": rows})
 
 
@@ -48,6 +49,8 @@ def breach_new(request: HttpRequest) -> HttpResponse:
     from tutela.policy.selectors import active_policy
 
     principal: Principal = request.principal  # type: ignore[attr-defined]
+    if not principal.can_write:
+        raise Forbidden("a read-only account does not report breaches")
     controllers = [(k, c.name) for k, c in active_policy().controllers.items()]
     if not principal.is_group_wide:
         controllers = [(k, n) for k, n in controllers if k == principal.controller]
@@ -86,7 +89,9 @@ def breach_new(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, f"{err.field}: {err.message}" if err.field else err.message)
         else:
             messages.success(request, _("Breach reported; the DPO is alerted and the clocks run."))
-            return redirect("dashboard:breach", ref=breach.pk)
+            if may_read_breaches(principal):
+                return redirect("dashboard:breach", ref=breach.pk)
+            return redirect("dashboard:index")
     status = 400 if request.method == "POST" else 200
     return render(request, "dashboard/breach_new.html", {"nav": "breaches", "form": form}, status=status)
 
@@ -100,12 +105,12 @@ def breach_detail(request: HttpRequest, ref: str) -> HttpResponse:
     if breach_id is None:
         raise Http404("no such breach")
     principal: Principal = request.principal  # type: ignore[attr-defined]
+    if not may_read_breaches(principal):
+        raise Forbidden("only the DPO, privacy officers and auditors see the breach register")
     try:
         data = detail(breach_id)
     except NotFound:
         raise Http404("no such breach") from None
-    if not principal.is_group_wide and data.get("controller") not in ("", principal.controller):
-        raise Http404("no such breach")
     context = {"nav": "breaches", "b": data, "principal": principal}
     return render(request, "dashboard/breach.html", context)
 
