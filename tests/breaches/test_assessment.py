@@ -19,23 +19,26 @@ from tutela.breaches.assessment import assess, band, validate_facts
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"
-HERE = Path(__file__).resolve().parent
 
 
-def _reference_file(name: str, fallback: Path) -> Path:
-    candidate = SHARED / "reference" / name
-    return candidate if candidate.exists() else fallback
+def _shared_file(*parts: str) -> Path:
+    """A file of the shared tree beside the repository (``../shared``). Expected values never come from
+    Tutela's own copies: a missing reference fails loudly instead of testing the code against itself."""
+    path = SHARED.joinpath(*parts)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: check out the shared tree beside the repository")
+    return path
+
+
+def _reference_file(name: str) -> Path:
+    return _shared_file("reference", name)
 
 
 def _schema(name: str) -> dict[str, Any]:
-    shared = SHARED / "spec" / name
-    path = shared if shared.exists() else ROOT / "tutela" / "breaches" / "schemas" / name
-    return json.loads(path.read_text())
+    return json.loads(_shared_file("spec", name).read_text())
 
 
-REFERENCE = yaml.safe_load(
-    _reference_file("edpb-breach-examples.yaml", HERE / "data" / "edpb-breach-examples.yaml").read_text()
-)["cases"]
+REFERENCE = yaml.safe_load(_reference_file("edpb-breach-examples.yaml").read_text())["cases"]
 OUTPUT = Draft202012Validator(_schema("breach-assessment.schema.json"))
 INPUT = Draft202012Validator(_schema("breach-facts.schema.json"))
 

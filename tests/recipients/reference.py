@@ -9,14 +9,18 @@ from typing import Any
 
 import yaml
 
-REFERENCE = Path("/work/shared/reference/transfers.yaml")
-SHIPPED = Path(__file__).resolve().parents[2] / "tutela" / "recipients" / "data" / "transfers.yaml"
+#: the shared reference tree lies beside the repository (``../shared``), in CI as on a workstation
+REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "transfers.yaml"
 
 
 def reference_data() -> dict[str, Any]:
-    """The reference facts; falls back to the shipped copy when the reference tree is not present."""
-    path = REFERENCE if REFERENCE.exists() else SHIPPED
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    """The reference facts. Never Tutela's own shipped copy: expected values taken from the code under test
+    would prove nothing, so a missing reference file fails the test loudly."""
+    if not REFERENCE.is_file():
+        raise FileNotFoundError(
+            f"the reference file {REFERENCE} is missing: check out the shared tree beside the repository"
+        )
+    return yaml.safe_load(REFERENCE.read_text(encoding="utf-8"))
 
 
 def _code(value: Any) -> str:
