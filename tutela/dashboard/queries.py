@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Avg, Case, Count, F, Q, QuerySet, When
 from django.db.models.functions import TruncMonth
 
 from tutela.accounts.principal import Principal
@@ -32,15 +32,49 @@ def scoped_requests(principal: Principal) -> QuerySet[Any]:
     return qs
 
 
-def open_requests(principal: Principal, *, limit: int = 200) -> list[dict[str, Any]]:
-    """Open requests with their deadline state, soonest due first (one query)."""
+CLOSED = ("answered", "refused", "withdrawn")
+#: rows shown per list (counts are always complete: they are computed in SQL)
+LIST_LIMIT = 200
+
+
+def _open_with_due(principal: Principal) -> QuerySet[Any]:
+    """Open requests of the principal's scope with ``eff_due``: the extended due date when extended."""
+    return (
+        scoped_requests(principal)
+        .exclude(status__in=CLOSED)
+        .annotate(eff_due=Case(When(extended=True, then=F("extended_due")), default=F("due")))
+    )
+
+
+def _which(which: str, today: dt.date) -> Q:
+    """The SQL form of ``tutela.rights.deadlines.deadline_state`` for one filter of the lists."""
+    from tutela.rights.deadlines import AT_RISK_DAYS
+
+    running = ~Q(status="on_hold")
+    if which == "overdue":
+        return running & Q(eff_due__lt=today)
+    if which == "at_risk":
+        return running & Q(eff_due__gte=today, eff_due__lte=today + dt.timedelta(days=AT_RISK_DAYS))
+    if which == "at_risk_not_today":
+        return _which("at_risk", today) & ~Q(eff_due=today)
+    if which == "due_today":
+        return Q(eff_due=today)
+    if which == "identity_pending":
+        return Q(status="identity_pending")
+    return Q()
+
+
+def open_requests(
+    principal: Principal, *, which: str = "open", limit: int = LIST_LIMIT
+) -> list[dict[str, Any]]:
+    """Open requests (``which``: open | overdue | at_risk | due_today | identity_pending, filtered in SQL)
+    with their deadline state, soonest due first (one query)."""
     from tutela.rights.deadlines import deadline_state
 
     today = clock.today()
-    closed = ("answered", "refused", "withdrawn")
     rows = (
-        scoped_requests(principal)
-        .exclude(status__in=closed)
+        _open_with_due(principal)
+        .filter(_which(which, today))
         .only(
             "id",
             "type",
@@ -54,7 +88,7 @@ def open_requests(principal: Principal, *, limit: int = 200) -> list[dict[str, A
             "identity_verified_at",
             "language",
         )
-        .order_by("due", "id")[:limit]
+        .order_by("eff_due", "id")[:limit]
     )
     out = []
     for r in rows:
@@ -64,15 +98,31 @@ def open_requests(principal: Principal, *, limit: int = 200) -> list[dict[str, A
     return out
 
 
-def requests_panel(principal: Principal) -> dict[str, Any]:
-    rows = open_requests(principal)
+def request_counts(principal: Principal) -> dict[str, int]:
+    """How many open requests are open, overdue, due today, at risk (not due today) and waiting for the
+    person's identity: one aggregate query, whatever the number of requests."""
     today = clock.today()
+    return _open_with_due(principal).aggregate(
+        open=Count("id"),
+        overdue=Count("id", filter=_which("overdue", today)),
+        due_today=Count("id", filter=_which("due_today", today)),
+        at_risk=Count("id", filter=_which("at_risk_not_today", today)),
+        waiting_identity=Count("id", filter=_which("identity_pending", today)),
+    )
+
+
+def requests_panel(principal: Principal) -> dict[str, Any]:
+    counts = request_counts(principal)
+    show = 50  # rows listed per group on the morning page; the numbers above them are complete
     return {
-        "due_today": [r for r in rows if r["due"] == today],
-        "at_risk": [r for r in rows if r["state"] == "at_risk" and r["due"] != today],
-        "overdue": [r for r in rows if r["state"] == "overdue"],
-        "open_count": len(rows),
-        "waiting_identity": sum(1 for r in rows if r["request"].status == "identity_pending"),
+        "due_today": open_requests(principal, which="due_today", limit=show) if counts["due_today"] else [],
+        "at_risk": open_requests(principal, which="at_risk_not_today", limit=show)
+        if counts["at_risk"]
+        else [],
+        "overdue": open_requests(principal, which="overdue", limit=show) if counts["overdue"] else [],
+        "counts": counts,
+        "open_count": counts["open"],
+        "waiting_identity": counts["waiting_identity"],
     }
 
 
