@@ -374,3 +374,30 @@ def test_erasure_scoped_to_one_controller(policy: Any) -> None:
     left = list(DataItem.objects.filter(subject_id=person.pk).values_list("controller", flat=True))
     assert left == ["ac-cs"]
     assert Subject.objects.get(pk=person.pk).erased_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_art19_webhook_runs_in_the_worker_not_in_the_request(
+    policy: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the database task backend, fulfilling sends nothing itself: the delivery waits for the worker."""
+    from django_tasks_db.models import DBTaskResult
+
+    from tutela.rights import transport
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    person = member()
+    disclose(person, webhook_url="https://lex.example/art19")
+
+    def no_network(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a webhook was called inside the request")
+
+    monkeypatch.setattr(transport, "post_json", no_network)
+    req = open_request("restriction", "marie.dupont@example.be")
+    from tutela.rights.services import request_sign
+
+    request_sign(request_id=req.pk, signed_on=dt.date(2025, 1, 1), signature="scan-1")
+    assert request_fulfil(request_id=req.pk).outcome == "granted"
+    assert list(Notice.objects.filter(request_id=req.pk).values_list("status", flat=True)) == ["pending"]
+    queued = DBTaskResult.objects.filter(task_path="tutela.rights.tasks.notices_deliver_task")
+    assert queued.count() == 1

@@ -1,6 +1,7 @@
 """Art. 19: tell every recipient the data were disclosed to about a rectification, erasure or restriction.
 
-Notices are recorded in the request's transaction and delivered after it commits (e-mail or webhook); each
+Notices are recorded in the request's transaction; when it commits, their delivery (e-mail or webhook) is
+enqueued as a background task (``notices_deliver_task``), so it never runs inside the web request; each
 delivery is tracked (status, attempts, last error). The list of recipients goes into the answer.
 """
 
@@ -72,8 +73,16 @@ def notices_plan(req: RightsRequest, *, categories: list[str], identifiers: dict
         ids = [n.pk for n in out if n.status == "pending"]
         sealed = crypto.encrypt(json.dumps(body), context="request.notice")
         Notice.objects.filter(pk__in=ids).update(body_sealed=sealed)
-        transaction.on_commit(lambda: deliver(ids))
+        transaction.on_commit(lambda: _enqueue(ids))
     return out
+
+
+def _enqueue(notice_ids: list[int]) -> None:
+    """Hand the delivery to the task worker (``tutela worker``; inline with the immediate backend)."""
+    from tutela.rights.tasks import notices_deliver_task
+
+    if notice_ids:
+        notices_deliver_task.enqueue(notice_ids)
 
 
 def deliver(notice_ids: list[int]) -> None:
