@@ -54,3 +54,29 @@ def test_portability_csv_cells_never_start_a_formula(policy: Any) -> None:
         cells = _cells(zf, "data.csv")
     assert not [c for c in cells if c.startswith(("=", "+", "-", "@"))]
     assert "'" + FORMULA in cells  # member management is a contract: the item is portable
+
+
+def test_the_contract_check_is_not_an_assert(policy: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The data.json keys are checked by an explicit error, which ``python -O`` does not remove."""
+    from tutela.rights import access
+
+    person = member()
+    monkeypatch.setattr(access, "KEYS", (*access.KEYS, "extra"))
+    with pytest.raises(RuntimeError, match="contract"):
+        access.build_data(person.pk)
+
+
+def test_outside_eea_follows_the_transfer_rules(policy: Any, policy_data: dict[str, Any]) -> None:
+    import yaml
+
+    from tutela.recipients.rules import SHIPPED_RULES
+    from tutela.rights.access import build_data
+
+    rules = yaml.safe_load(SHIPPED_RULES.read_text(encoding="utf-8"))
+    eea = set(rules["eea"]["eu"]) | set(rules["eea"]["efta"])
+    person = member()
+    kinds = build_data(person.pk)["recipients"]["categories_of_recipients"]
+    assert kinds
+    for kind in kinds:
+        country = policy_data["recipients"][kind["key"]].get("country", "BE")  # the schema default
+        assert kind["outside_eea"] == (country not in eea), kind
