@@ -63,7 +63,7 @@ def dashboard_panels(principal: Principal) -> dict[str, Any]:
     panels["sweep"] = sweep
     panels["sweep_at"] = _call("tutela.retention.selectors.next_sweep_at")
     panels["contracts"] = _call("tutela.recipients.selectors.expiring_contracts")
-    consents = queries.consent_statistics(months)
+    consents = queries.consent_statistics(principal, months)
     panels["consents"] = consents
     if consents is not None:
         panels["consents_chart"] = stacked_bars(months, consents["per_month_by_kind"], names=TYPE_NAMES)

@@ -148,8 +148,9 @@ def request_statistics(principal: Principal, months: list[str]) -> dict[str, Any
     return {"per_month_by_type": dict(per), "average_answer_days": days, "answered": answered["n"]}
 
 
-def consent_statistics(months: list[str]) -> dict[str, Any] | None:
-    """Consents given and withdrawn per month (one aggregate query)."""
+def consent_statistics(principal: Principal, months: list[str]) -> dict[str, Any] | None:
+    """Consents given and withdrawn per month (one aggregate query): the whole group for the group-wide
+    roles, otherwise the principal's controller and the consents given to both."""
     try:
         from tutela.consent.models import ConsentEvent
     except ImportError:
@@ -158,9 +159,11 @@ def consent_statistics(months: list[str]) -> dict[str, Any] | None:
     start = dt.datetime.combine(first, dt.time(), tzinfo=clock.BRUSSELS)
     per: dict[str, dict[str, int]] = defaultdict(dict)
     totals: dict[str, int] = defaultdict(int)
+    events = ConsentEvent.objects.filter(at__gte=start)
+    if not principal.is_group_wide:
+        events = events.filter(controller__in=["", principal.controller])
     grouped = (
-        ConsentEvent.objects.filter(at__gte=start)
-        .annotate(month=TruncMonth("at", tzinfo=clock.BRUSSELS))
+        events.annotate(month=TruncMonth("at", tzinfo=clock.BRUSSELS))
         .values("month", "kind")
         .annotate(n=Count("id"))
     )
