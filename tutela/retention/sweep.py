@@ -22,7 +22,9 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Iterator
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,9 +35,7 @@ from django.db.models import (
     CASCADE,
     DO_NOTHING,
     SET_NULL,
-    Count,
     Exists,
-    F,
     ManyToManyRel,
     Model,
     OuterRef,
@@ -46,7 +46,9 @@ from django.db.models import (
 )
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, ExtractYear
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from tutela.core import clock
 from tutela.core.audit import REDACTED, AuditRecord, audit_many, current_actor
@@ -142,6 +144,11 @@ class Group:
         return json.dumps(self.purposes)
 
     def base_queryset(self) -> QuerySet[DataItem]:
+        if connection.vendor == "postgresql":
+            # jsonb equality matches every stored spelling of the list, without casting each row to text
+            return DataItem.objects.filter(status=DataItem.Status.ACTIVE, purposes=self.purposes).filter(
+                self.condition
+            )
         return (
             DataItem.objects.alias(purposes_text=Cast("purposes", TextField()))
             .filter(status=DataItem.Status.ACTIVE, purposes_text__in=self.stored)
@@ -326,6 +333,15 @@ def in_ids(field: str, ids: list[Any] | set[Any]) -> Q:
     return Q(**{f"{field}__in": values})
 
 
+def needs_django_delete(model: type[Model]) -> bool:
+    """Deleting rows of ``model`` must go through Django (many-to-many links or signal receivers)."""
+    return (
+        any(isinstance(rel, ManyToManyRel) for rel in model._meta.related_objects)
+        or signals.pre_delete.has_listeners(model)
+        or signals.post_delete.has_listeners(model)
+    )
+
+
 def set_delete(model: type[Model], ids: list[int], *, known_empty: tuple[type[Model], ...] = ()) -> None:
     """Delete rows by id with one statement per related table (no per-row work, unlike Django's collector).
 
@@ -336,13 +352,18 @@ def set_delete(model: type[Model], ids: list[int], *, known_empty: tuple[type[Mo
     if not ids:
         return
     base = model._base_manager.filter(in_ids("pk", ids))
-    if (
-        any(isinstance(rel, ManyToManyRel) for rel in model._meta.related_objects)
-        or signals.pre_delete.has_listeners(model)
-        or signals.post_delete.has_listeners(model)
-    ):
+    if needs_django_delete(model):
         base.delete()
         return
+    delete_related(model, ids, known_empty=known_empty)
+    base._raw_delete(base.db)
+
+
+def delete_related(model: type[Model], ids: list[int], *, known_empty: tuple[type[Model], ...] = ()) -> None:
+    """What deleting rows ``ids`` of ``model`` does to the rows pointing at them (see :func:`set_delete`).
+
+    Foreign keys are deferred (checked at commit), so this may run just before or just after the rows go.
+    """
     for rel in model._meta.related_objects:
         field = rel.field
         related = rel.related_model
@@ -362,19 +383,18 @@ def set_delete(model: type[Model], ids: list[int], *, known_empty: tuple[type[Mo
             continue
         else:
             raise ProtectedError(f"{related.__name__} protects {model.__name__}", set())
-    base._raw_delete(base.db)
 
 
 def _remove_orphans(subject_ids: set[int]) -> int:
     """Remove people left with no item at all, and the facts kept about them; returns how many."""
     if not subject_ids:
         return 0
-    keep = set(
-        DataItem.objects.filter(in_ids("subject_id", subject_ids))
-        .values_list("subject_id", flat=True)
-        .distinct()
+    # people of the batch with no item left: one anti-join probing the item index once per person
+    gone = sorted(
+        Subject.objects.filter(in_ids("id", subject_ids))
+        .exclude(Exists(DataItem.objects.filter(subject_id=OuterRef("pk"))))
+        .values_list("id", flat=True)
     )
-    gone = sorted(subject_ids - keep)
     if not gone:
         return 0
     AuditEntry.objects.filter(in_ids("subject_id", gone), redacted_at__isnull=True).update(
@@ -393,24 +413,83 @@ def _remove_orphans(subject_ids: set[int]) -> int:
     return len(gone)
 
 
-def _act(group: Group, ids: list[int]) -> None:
-    items = DataItem.objects.filter(in_ids("id", ids))
-    if group.action == "archive":
-        items.update(status=DataItem.Status.ARCHIVED, updated_at=clock.now())
-        return
-    if group.action == "anonymise":
-        rule = "+".join(group.rule_keys)
-        stats = (
-            items.annotate(year=ExtractYear("collected_at"))
-            .values("controller", "category", "year")
-            .annotate(n=Count("id"))
-        )
-        for row in stats:
-            counter, _ = AnonymousCount.objects.get_or_create(
-                controller=row["controller"], category=row["category"], year=row["year"], rule=rule
+def _act(group: Group, chunk: list[int]) -> tuple[list[int], set[int]]:
+    """Act on the items of ``chunk`` still due now, in one statement that re-checks and acts.
+
+    ``DELETE``/``UPDATE … WHERE id IN (<the group's due query, limited to the chunk>) RETURNING``: a hold
+    placed or a contract renewed since the candidates were read is respected, and no list of ids makes a
+    round trip in between. Returns the ids acted on and their people.
+    """
+    due = group.due_queryset().filter(in_ids("id", chunk)).values("id")
+    if group.action != "archive" and needs_django_delete(DataItem):
+        rows = list(due.order_by("id").values_list("id", "subject_id"))
+        ids = [r[0] for r in rows]
+        if group.action == "anonymise":
+            _count_anonymous(
+                group,
+                DataItem.objects.filter(in_ids("id", ids)).values_list(
+                    "controller", "category", "collected_at"
+                ),
             )
-            AnonymousCount.objects.filter(pk=counter.pk).update(count=F("count") + row["n"])
-    set_delete(DataItem, ids)
+        set_delete(DataItem, ids)
+        return ids, {r[1] for r in rows}
+    sub_sql, sub_params = due.query.sql_with_params()
+    table = connection.ops.quote_name(DataItem._meta.db_table)
+    with connection.cursor() as cursor:
+        if group.action == "archive":
+            cursor.execute(
+                f"UPDATE {table} SET status = %s, updated_at = %s "  # noqa: S608 - model names and Django's SQL
+                f"WHERE id IN ({sub_sql}) RETURNING id, subject_id",
+                [DataItem.Status.ARCHIVED, clock.now(), *sub_params],
+            )
+            rows = cursor.fetchall()
+            return sorted(r[0] for r in rows), {r[1] for r in rows}
+        cursor.execute(
+            f"DELETE FROM {table} WHERE id IN ({sub_sql}) "  # noqa: S608 - model names and Django's SQL
+            "RETURNING id, subject_id, controller, category, collected_at",
+            sub_params,
+        )
+        rows = cursor.fetchall()
+    ids = sorted(r[0] for r in rows)
+    if group.action == "anonymise":
+        _count_anonymous(group, ((r[2], r[3], r[4]) for r in rows))
+    delete_related(DataItem, ids)
+    return ids, {r[1] for r in rows}
+
+
+def _count_anonymous(group: Group, facts: Iterable[tuple[str, str, Any]]) -> None:
+    """Add the anonymised items to the counts kept per controller, category, year and rule (an upsert)."""
+    rule = "+".join(group.rule_keys)
+    zone = timezone.get_current_timezone()
+    counts: Counter[tuple[str, str, int]] = Counter()
+    for controller, category, collected_at in facts:
+        counts[(controller, category, _as_datetime(collected_at).astimezone(zone).year)] += 1
+    if not counts:
+        return
+    table = connection.ops.quote_name(AnonymousCount._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (controller, category, year, rule, count) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT (controller, category, year, rule) DO UPDATE SET count = {table}.count + excluded.count",
+            [(c, cat, year, rule, n) for (c, cat, year), n in sorted(counts.items())],
+        )
+
+
+def _as_datetime(value: Any) -> dt.datetime:
+    """A timestamp as read by a raw cursor (SQLite gives text), made aware in UTC."""
+    if isinstance(value, str):
+        parsed = parse_datetime(value)
+        assert parsed is not None, value
+        value = parsed
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def _candidates(group: Group) -> array[int]:
+    """The group's due items now, ascending (the one selecting query of this purpose set)."""
+    ids = group.due_queryset().order_by("id").values_list("id", flat=True)
+    return array("q", ids.iterator(chunk_size=50_000))
 
 
 def _finish_group(run: SweepRun, group: Group) -> None:
@@ -424,25 +503,15 @@ def _finish_group(run: SweepRun, group: Group) -> None:
         run.save(update_fields=["held", "done_groups", "by_rule"])
 
 
-def _run_group(run: SweepRun, group: Group, batch: int, pause: int) -> None:
+def _run_group(run: SweepRun, group: Group, candidates: array[int], batch: int, pause: int) -> None:
     counter = COUNTER[group.action]
-    # the one selecting query of this purpose set; each batch re-checks its ids inside its own transaction
-    # (by primary key: cheap), so a hold placed or a contract renewed meanwhile is respected
-    candidates = list(group.due_queryset().order_by("id").values_list("id", flat=True))
+    # each batch re-checks its ids inside its own transaction, in the statement that acts on them
     for start in range(0, len(candidates), batch):
-        chunk = candidates[start : start + batch]
+        chunk = candidates[start : start + batch].tolist()
         with transaction.atomic():
-            rows = list(
-                group.due_queryset()
-                .filter(in_ids("id", chunk))
-                .order_by("id")
-                .values_list("id", "subject_id")
-            )
-            if not rows:
+            ids, subjects = _act(group, chunk)
+            if not ids:
                 continue
-            ids = [r[0] for r in rows]
-            subjects = {r[1] for r in rows}
-            _act(group, ids)
             removed = _remove_orphans(subjects) if group.action != "archive" else 0
             setattr(run, counter, getattr(run, counter) + len(ids))
             run.subjects_erased += removed
@@ -502,11 +571,9 @@ def retention_sweep(
     run = _start_run(clock.today(), files)
     resumed = run.resumed > 0
     try:
-        groups = plan_groups(policy, run.as_of)
+        groups = [g for g in plan_groups(policy, run.as_of) if g.key not in run.done_groups]
         for group in groups:
-            if group.key in run.done_groups:
-                continue
-            _run_group(run, group, batch, pause)
+            _run_group(run, group, _candidates(group), batch, pause)
         file_result: dict[str, Any] | None = None
         if files or run.files:
             from tutela.retention.files import files_sweep
