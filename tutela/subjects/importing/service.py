@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from tutela.core.errors import FieldError, InvalidInput
 from tutela.policy.selectors import active_policy
@@ -127,6 +127,7 @@ def import_file(
     counts = Counts()
     progress.start("importing", len(good))
     with transaction.atomic():
+        _serialise_imports()
         for number, batch in enumerate(chunks(good, BATCH), start=1):
             write_batch(list(batch), ctx, counts, batch_no=number)
             progress.advance(len(batch))
@@ -136,3 +137,16 @@ def import_file(
 
 
 ProgressCallback = Callable[[int], None]
+
+
+#: the key of the PostgreSQL advisory lock that lets one import write at a time
+IMPORT_LOCK = 0x7475_7465_6C61  # "tutela"
+
+
+def _serialise_imports() -> None:
+    """Two imports naming the same person must not both find them missing and both create them. SQLite's
+    IMMEDIATE transactions already write one at a time; on PostgreSQL a transaction-scoped advisory lock
+    does the same for the writing phase (validation, the slow part, still runs in parallel)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
