@@ -55,7 +55,7 @@ messages: $(STAMP)
 
 ## make bench: the full benchmark run on PostgreSQL (see bench/README.md)
 bench: $(STAMP)
-	$(BIN)/tutela bench run --json
+	$(BIN)/tutela bench run --subjects 1000000 --database postgres://postgres@127.0.0.1:5432/tutela_bench --save --json
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache

@@ -221,7 +221,8 @@ def generate(*, subjects: int, seed: int = 7, progress: Callable[[int], None] | 
         encrypt = crypto.encrypt
         emails = pop.emails
         for index, (sid, subject_type, controller) in enumerate(people):
-            collected = collected_at[randrange(0, 3000)]
+            # three people in ten were first recorded years ago; the rest within the last ten months
+            collected = collected_at[randrange(0, 3000) if index % 10 < 3 else randrange(0, 300)]
             direct = index % 3 != 0
             source = "direct" if direct else "data-provider"
             for category, purposes, kind, sealed, make, key in layouts[subject_type]:
