@@ -187,3 +187,8 @@ def test_merge_moves_consents(policy: Any) -> None:
     services.consent_give(subject_id=b, purpose="newsletter")
     subject_merge(keep=a, duplicate=b)
     assert [e["event"] for e in consents_of_subject(a)] == ["given"]
+    from tutela.core.models import AuditEntry
+
+    moved = AuditEntry.objects.get(action="consent.merge")
+    assert moved.subject_id == a
+    assert moved.payload == {"duplicate": b, "consent_events": 1, "objections": 0}
