@@ -79,7 +79,7 @@ def bulk_load(
     rest = [f for name, f in fields.items() if name not in columns and not (f.primary_key and f.auto_created)]
     rest = [f for f in rest if not getattr(f, "db_returning", False) or f.has_default()]
     table = model._meta.db_table
-    names = [fields[c].column for c in columns] + [f.column for f in rest]
+    names = [str(fields[c].column) for c in columns] + [str(f.column) for f in rest]
     if connection.vendor == "postgresql":
         return _copy(table, names, rows, [_default(f) for f in rest], len(columns), expected)
     return _insert(table, names, [fields[c] for c in columns], rest, rows)
@@ -191,14 +191,14 @@ def _unescape(text: str) -> str:
 
 
 def next_id(model: type[models.Model]) -> int:
-    last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
+    last = model._default_manager.order_by("-pk").values_list("pk", flat=True).first()
     return int(last or 0) + 1
 
 
 def reset_sequence(model: type[models.Model]) -> None:
     if connection.vendor != "postgresql":
         return
-    sql = connection.ops.sequence_reset_sql(_NoStyle(), [model])
+    sql = connection.ops.sequence_reset_sql(_NoStyle(), [model])  # type: ignore[arg-type]
     with connection.cursor() as cursor:
         for statement in sql:
             cursor.execute(statement)

@@ -227,11 +227,11 @@ def generate(*, subjects: int, seed: int = 7, progress: Callable[[int], None] | 
             source = "direct" if direct else "data-provider"
             for category, purposes, kind, sealed, make, key in layouts[subject_type]:
                 value, own_kind = make(rng, sid)
-                kind = kind or own_kind
+                id_kind: str | None = kind or own_kind
                 lookup = NULL
-                if kind:
-                    lookup = lookup_of_normalised(kind, value)
-                    if kind == "email":
+                if id_kind:
+                    lookup = lookup_of_normalised(id_kind, value)
+                    if id_kind == "email":
                         emails.append(value)
                 if sealed:
                     clear, closed = "", encrypt(value, context=key)
