@@ -31,6 +31,7 @@ PUBLIC = {
     ("POST", "/api/v1/consent/withdraw/{token}"),
     ("POST", "/api/v1/requests/portal"),
     ("POST", "/api/v1/requests/portal/verify"),
+    ("POST", "/api/v1/requests/portal/code"),
     ("GET", "/api/v1/requests/portal/status"),
 }
 
