@@ -10,6 +10,7 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -20,7 +21,13 @@ from tutela.core.models import AuditEntry
 def run(*args: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    # a command run from the command line closes every connection when it ends; in process that would
+    # close the test's own (transactional) connection, so leave it open
+    with (
+        mock.patch("django.core.management.base.connections.close_all"),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
         try:
             main(["tutela", *args])
         except SystemExit as exc:
