@@ -109,3 +109,56 @@ def test_sigkill_during_key_rotation_then_resume(cli, tutela_home: Path) -> None
     assert after["by_key"][after["current"]] == before["sealed"], after
     assert all(n == 0 for kid, n in after["by_key"].items() if kid != after["current"]), after
     assert cli("audit", "verify").returncode == 0
+
+
+def test_sigkill_during_an_import_leaves_all_or_nothing(cli, tutela_home: Path, tmp_path: Path) -> None:
+    """Wherever the kill lands, the file's people are either all there or none; the re-run imports them once."""
+    import csv
+    import sqlite3
+    import time
+
+    rows = 15000
+    source = tmp_path / "big.csv"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["email", "first_name", "last_name", "last_interest_at"])
+        for i in range(rows):
+            writer.writerow([f"killed{i}@example.org", "Ann", f"Killed{i}", "2026-10-01"])
+    assert cli("init").returncode == 0
+    args = [
+        "import",
+        str(source),
+        "--controller",
+        "crm-asbl",
+        "--subject-type",
+        "prospect",
+        "--source",
+        "data-provider",
+    ]
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(TUTELA_HOME=str(tutela_home), TUTELA_TASKS_BACKEND="immediate")
+    importer = subprocess.Popen(
+        [sys.executable, "-m", "tutela.cli", *args],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(3)
+    importer.send_signal(signal.SIGKILL)
+    importer.wait(timeout=30)
+
+    def people() -> int:
+        with sqlite3.connect(tutela_home / "tutela.sqlite3") as db:
+            return int(
+                db.execute(
+                    "SELECT COUNT(DISTINCT value) FROM tutela_data_item WHERE category = 'user.contact.email'"
+                ).fetchone()[0]
+            )
+
+    assert people() in (0, rows), f"{people()} of {rows} people after the kill: a half import"
+    assert cli("audit", "verify").returncode == 0
+    again = cli(*args, "--json")
+    assert again.returncode == 0, again.stderr
+    assert people() == rows
+    assert cli("audit", "verify").returncode == 0
