@@ -24,14 +24,14 @@ def main() -> None:
 
     set_actor("crash-test")
     if step == "setup":
-        setup(count)
+        setup(count, interest=sys.argv[3] if len(sys.argv) > 3 else "2026-10-01")
     elif step == "erase":
         erase()
     elif step == "state":
         state()
 
 
-def setup(count: int) -> None:
+def setup(count: int, interest: str = "2026-10-01") -> None:
     from tutela.rights.services import request_open
     from tutela.subjects.importing.service import import_file
 
@@ -41,7 +41,7 @@ def setup(count: int) -> None:
             writer = csv.writer(handle)
             writer.writerow(["email", "first_name", "last_name", "phone", "last_interest_at"])
             for i in range(count):
-                writer.writerow([f"crash{i}@example.org", "Ann", f"Crash{i}", f"+32491{i:06d}", "2026-10-01"])
+                writer.writerow([f"crash{i}@example.org", "Ann", f"Crash{i}", f"+32491{i:06d}", interest])
         report = import_file(
             path=path, controller="crm-asbl", subject_type="prospect", source="data-provider"
         )

@@ -110,3 +110,30 @@ def test_concurrent_imports_on_the_configured_database(db_threads_ok: None, tmp_
     assert emails.values("value").distinct().count() == 450
     assert emails.count() == 450, "the same address imported twice by two concurrent imports"
     assert emails.values("subject_id").distinct().count() == 450
+
+
+def test_sweep_and_erasure_of_the_same_people_at_once(cli, tutela_home: Path) -> None:
+    """Prospects silent for years are both due for the sweep and asked to be erased: running both at once
+    crashes neither, leaves nobody behind, closes every request, and keeps the chain intact."""
+    import json
+
+    assert cli("init").returncode == 0
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(TUTELA_HOME=str(tutela_home), TUTELA_TASKS_BACKEND="immediate")
+    driver = [sys.executable, "-m", "tests.reliability.crash_driver"]
+    setup = subprocess.run(
+        [*driver, "setup", "40", "2023-01-01"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert setup.returncode == 0, setup.stderr
+    sweep = _spawn(tutela_home, "retention", "sweep", "--json")
+    erase = subprocess.Popen(
+        [*driver, "erase"], env=env, cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    (s_out, s_err), (_e_out, e_err) = sweep.communicate(timeout=300), erase.communicate(timeout=300)
+    assert "Traceback" not in s_err + e_err, s_err + e_err
+    assert sweep.returncode == 0 and erase.returncode == 0, s_err + e_err
+    state = subprocess.run([*driver, "state"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    after = json.loads(state.stdout)
+    assert after["people_with_items"] == 0, after
+    assert after["open"] == 0 and after["audit_intact"] is True, after
+    assert json.loads(s_out)["dry_run"] is False
