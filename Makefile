@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export TUTELA_HOME ?= var
 
-.PHONY: run test install dev lint typecheck check pytest browser-deps bench clean messages
+.PHONY: run test install dev lint typecheck check pytest browser-deps bench soak clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ messages: $(STAMP)
 ## make bench: the full benchmark run on PostgreSQL (see bench/README.md)
 bench: $(STAMP)
 	$(BIN)/tutela bench run --subjects 1000000 --database postgres://postgres@127.0.0.1:5432/tutela_bench --save --json
+
+## make soak: the load run of the test suite, for several minutes (error rate, latency, flat memory)
+soak: $(STAMP)
+	TUTELA_SOAK_SECONDS=120 $(BIN)/pytest -q -s -p no:cacheprovider tests/reliability/test_load.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache
