@@ -19,8 +19,17 @@ from tutela.core.errors import NotFound, Refused
 from tutela.subjects.models import Subject
 
 
+def link_mac(kind: str, *parts: str) -> str:
+    """The keyed signature of an e-mailed link's parts (unsubscribe, withdrawal): nothing to store."""
+    return blind_index(kind, "|".join(parts))[:32]
+
+
+def link_mac_ok(mac: str, kind: str, *parts: str) -> bool:
+    return hmac.compare_digest(mac, link_mac(kind, *parts))
+
+
 def _mac(public_hex: str, controller: str, purpose: str) -> str:
-    return blind_index("consent-withdraw", f"{public_hex}|{controller}|{purpose}")[:32]
+    return link_mac("consent-withdraw", public_hex, controller, purpose)
 
 
 def withdrawal_token(subject_id: int, purpose: str, controller: str = "") -> str:
@@ -45,7 +54,7 @@ def consent_withdraw_by_token(
         raise NotFound("this link is not valid")
     public_hex, ctrl, purpose, mac = parts
     controller = "" if ctrl == "all" else ctrl
-    if len(public_hex) != 32 or not hmac.compare_digest(mac, _mac(public_hex, controller, purpose)):
+    if len(public_hex) != 32 or not link_mac_ok(mac, "consent-withdraw", public_hex, controller, purpose):
         raise NotFound("this link is not valid")
     subject_id = (
         Subject.objects.filter(public_id=public_hex, erased_at__isnull=True)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import secrets
 from collections.abc import Sequence
 from typing import Any
@@ -26,10 +25,11 @@ from django.conf import settings
 from django.db import transaction
 
 from tutela.consent import selectors, services
+from tutela.consent.links import link_mac, link_mac_ok
 from tutela.consent.models import NewsletterPending, NewsletterTopic
 from tutela.core import clock
 from tutela.core.audit import audit_log
-from tutela.core.crypto import blind_index, decrypt, encrypt
+from tutela.core.crypto import decrypt, encrypt
 from tutela.core.errors import FieldError, InvalidInput, NotFound, Refused
 from tutela.core.mail import build_message, send_on_commit
 from tutela.policy.selectors import active_policy
@@ -119,7 +119,7 @@ def unsubscribe_url(token: str) -> str:
 
 
 def _mac(public_hex: str, controller: str) -> str:
-    return blind_index("newsletter-unsubscribe", f"{public_hex}|{controller}")[:32]
+    return link_mac("newsletter-unsubscribe", public_hex, controller)
 
 
 def unsubscribe_token(subject: Subject, controller: str = "") -> str:
@@ -135,7 +135,7 @@ def parse_unsubscribe_token(token: str) -> tuple[str, str] | None:
         return None
     public_hex, ctrl, mac = parts
     controller = "" if ctrl == "all" else ctrl
-    if len(public_hex) != 32 or not hmac.compare_digest(mac, _mac(public_hex, controller)):
+    if len(public_hex) != 32 or not link_mac_ok(mac, "newsletter-unsubscribe", public_hex, controller):
         return None
     return public_hex, controller
 
