@@ -251,3 +251,24 @@ def test_purposes_stored_with_other_json_spacing_are_swept_too(policy: Any, froz
     result = retention_sweep().as_dict()
     assert result["erased"] == 2
     assert not Subject.objects.filter(pk=subject.pk).exists()
+
+
+@pytest.mark.django_db
+def test_anonymised_items_are_counted_by_their_brussels_year_and_counts_add_up_across_batches(
+    policy: Any, frozen: Any
+) -> None:
+    # 31 Dec 2023 23:30 UTC is already 1 January 2024 in Brussels (UTC+1 in winter)
+    new_year = dt.datetime(2023, 12, 31, 23, 30, tzinfo=dt.UTC)
+    for _ in range(3):
+        _, items = person_with(
+            kind="member", purposes=["service-improvement"], collected_on=D(2024, 3, 1), items=1
+        )
+    DataItem.objects.filter(pk=items[0].pk).update(collected_at=new_year)
+    _, older = person_with(
+        kind="member", purposes=["service-improvement"], collected_on=D(2023, 6, 1), items=1
+    )
+    result = retention_sweep(batch=1).as_dict()  # one item per batch: the counts must add up
+    assert result["anonymised"] == 4
+    counts = {(c.category, c.year): c.count for c in AnonymousCount.objects.filter(controller="crm-asbl")}
+    assert counts == {("user.name", 2024): 3, ("user.name", 2023): 1}
+    assert not DataItem.objects.filter(pk=older[0].pk).exists()

@@ -36,7 +36,8 @@ class DataItem(models.Model):
         ARCHIVED = "archived"
         ERASED = "erased"
 
-    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="items")
+    # no index of its own: ``item_subject_controller`` starts with the person and serves their look-ups
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="items", db_index=False)
     controller = models.CharField(max_length=50)
     category = models.CharField(max_length=150)
     value = models.TextField(blank=True, help_text="clear value; empty for sensitive categories")
@@ -62,6 +63,12 @@ class DataItem(models.Model):
             models.Index(fields=["lookup"], name="item_lookup"),
             models.Index(fields=["subject", "controller"], name="item_subject_controller"),
             models.Index(fields=["controller", "status", "category"], name="item_controller_status"),
+            # the retention sweep reads each purpose set's items old enough to be due (a range, not a scan)
+            models.Index(
+                fields=["purposes", "collected_at"],
+                name="item_active_purposes_collected",
+                condition=models.Q(status="active"),
+            ),
         ]
 
     def __str__(self) -> str:
