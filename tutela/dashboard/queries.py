@@ -24,12 +24,13 @@ def _request_model() -> Any:
 
 
 def scoped_requests(principal: Principal) -> QuerySet[Any]:
-    """Requests a principal may see: all for the group-wide roles; otherwise those of its controller
-    and those addressed to both joint controllers."""
-    qs = _request_model().objects.all()
-    if not principal.is_group_wide:
-        qs = qs.filter(Q(controller="") | Q(controller=principal.controller))
-    return qs
+    """Requests a principal may see, by the rights app's own rule (the API's): all for the group-wide roles;
+    otherwise those of its controller, and those addressed to no entity in particular whose person is not
+    known yet or has a relationship with its controller. A portal request names no entity: without this
+    rule, staff of one entity would open the requests of the other entity's members."""
+    from tutela.rights.selectors import visible_q
+
+    return _request_model().objects.filter(visible_q(principal))
 
 
 CLOSED = ("answered", "refused", "withdrawn")
