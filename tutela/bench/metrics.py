@@ -415,7 +415,7 @@ def _load(port: int, paths: list[str], token: str, *, clients: int, seconds_: fl
 
 @metric("purpose_check_http")
 def purpose_check_http(subjects: int) -> list[Metric]:
-    """GET /api/v1/purpose/check under load on loopback, beside GET /healthz on the same server."""
+    """GET /api/v1/purpose/check by e-mail under load on loopback, beside GET /healthz on the same server."""
     import os
     import subprocess
     import sys
@@ -445,7 +445,19 @@ def purpose_check_http(subjects: int) -> list[Metric]:
                 break
             except OSError:
                 time.sleep(0.1)
-        check_paths = [f"/api/v1/purpose/check?purpose=prospecting&identifier={sid}" for sid in ids]
+        # by e-mail address, as a connected CRM asks (the register's look-up index finds the person)
+        from urllib.parse import urlencode
+
+        from tutela.subjects.models import DataItem
+
+        emails = DataItem.objects.filter(category="user.contact.email", subject_id__in=ids).values_list(
+            "value", flat=True
+        )
+        check_paths = [
+            "/api/v1/purpose/check?" + urlencode({"purpose": "prospecting", "identifier": email})
+            for email in emails
+        ]
+        assert check_paths, "no e-mail addresses among the sampled prospects"
         duration = float(os.environ.get("TUTELA_BENCH_LOAD_SECONDS", "5"))
         _load(port, check_paths[:20], token, clients=4, seconds_=min(1.0, duration))  # warm-up
         base = _load(port, ["/healthz"], token, clients=4, seconds_=duration)
