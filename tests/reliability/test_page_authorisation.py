@@ -138,9 +138,9 @@ ADMIN_REGISTERS = {
     "rights.notice": "",
     "rights.transmissionreceipt": "",
     "rights.inboundmail": "",
-    "retention.sweeprun": "delete",
-    "retention.legalhold": "delete",
-    "retention.anonymouscount": "add delete",
+    "retention.sweeprun": "",
+    "retention.legalhold": "",  # released through `tutela hold release` or the API, with a reason
+    "retention.anonymouscount": "",
     "recipients.recipient": "add delete",
     "recipients.clientcontroller": "add delete",
     "recipients.disclosure": "",
