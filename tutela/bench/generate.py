@@ -2,7 +2,7 @@
 
 Per person about ten items of the categories their purposes use, relationships that drive retention
 (members with contracts, prospects with interest dates, suppliers, customers, newsletter subscribers), and
-a share that is due for retention: about 5 % of people are prospects silent for over a year and 5 % former
+a share that is due for retention: about 8 % of people are prospects silent for over a year and 5 % former
 members whose contract ended over ten years ago. Items are written with COPY on PostgreSQL.
 """
 
@@ -187,7 +187,7 @@ def generate(*, subjects: int, seed: int = 7, progress: Callable[[int], None] | 
                 elif bucket < 6:
                     ended = days_ago(randrange(30, 3000))
             elif subject_type == "prospect":
-                if bucket < 3:  # due: silent for more than a year
+                if bucket < 4:  # due: silent for more than a year
                     interest = days_ago(400 + randrange(0, 500))
                     pop.due_people += 1
                 else:
@@ -221,8 +221,8 @@ def generate(*, subjects: int, seed: int = 7, progress: Callable[[int], None] | 
         encrypt = crypto.encrypt
         emails = pop.emails
         for index, (sid, subject_type, controller) in enumerate(people):
-            # three people in ten were first recorded years ago; the rest within the last ten months
-            collected = collected_at[randrange(0, 3000) if index % 10 < 3 else randrange(0, 300)]
+            # nine people in twenty were first recorded years ago; the rest within the last ten months
+            collected = collected_at[randrange(0, 3000) if index % 20 < 9 else randrange(0, 300)]
             direct = index % 3 != 0
             source = "direct" if direct else "data-provider"
             for category, purposes, kind, sealed, make, key in layouts[subject_type]:
@@ -344,7 +344,7 @@ def _consents(people: list[tuple[int, str, str]], policy: Policy, rng: random.Ra
 
 
 def _disclosures(people: list[tuple[int, str, str]], first_item: int, policy: Policy) -> int:
-    """One disclosure to an IT provider of the name items of one person in ten, logged per item."""
+    """One disclosure to an IT provider of the e-mail addresses of one person in ten, logged per item."""
     from tutela.recipients.models import DisclosedItem, Disclosure, Recipient
 
     now = clock.now()
@@ -356,7 +356,7 @@ def _disclosures(people: list[tuple[int, str, str]], first_item: int, policy: Po
             "recipient_type": rtype,
             "role": "processor",
             "country": "BE",
-            "categories": ["user.name"],
+            "categories": ["user.contact.email"],
             "purposes": [],
             "created_at": now,
             "updated_at": now,
@@ -371,16 +371,16 @@ def _disclosures(people: list[tuple[int, str, str]], first_item: int, policy: Po
         on=now.date(),
         basis="eea",
         mechanism="none",
-        categories=["user.name"],
+        categories=["user.contact.email"],
         format="csv",
         actor="bench",
     )
     wanted = {sid for index, (sid, _t, _c) in enumerate(people) if index % 10 == 0}
-    names = DataItem.objects.filter(id__gte=first_item, subject_id__in=wanted, category="user.name")
+    names = DataItem.objects.filter(id__gte=first_item, subject_id__in=wanted, category="user.contact.email")
     pairs = list(names.values_list("id", "subject_id"))  # read before COPY starts (one query at a time)
     stamp = now.isoformat()
     rows = (
-        (disclosure.id, recipient.id, sid, item_id, item_id, "user.name", stamp) for item_id, sid in pairs
+        (disclosure.id, recipient.id, sid, item_id, item_id, "user.contact.email", stamp) for item_id, sid in pairs
     )
     columns = ["disclosure_id", "recipient_id", "subject_id", "item_id", "item_ref", "category", "at"]
     count = bulk_load(DisclosedItem, columns, rows, expected=len(pairs))
