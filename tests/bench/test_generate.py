@@ -42,6 +42,19 @@ def test_generate_writes_people_items_and_a_chain_that_verifies(policy) -> None:
         assert item.value == "" and item.value_sealed
         assert decrypt(item.value_sealed, context=item.category)
 
+    # one person in ten (by position) has their e-mail address disclosed, logged per item
+    from tutela.recipients.models import DisclosedItem
+
+    every_tenth = set(pop.subject_ids[::10])
+    disclosed = DisclosedItem.objects.values_list("subject_id", "item_id", "category")
+    expected_rows = set(
+        DataItem.objects.filter(subject_id__in=every_tenth, category="user.contact.email").values_list(
+            "subject_id", "id", "category"
+        )
+    )
+    assert expected_rows and set(disclosed) == expected_rows
+    assert pop.disclosed_items == len(expected_rows)
+
     # ids continue after the load (sequences reset): an ordinary insert still works
     SubjectFactory()
     assert Subject.objects.count() == 41
