@@ -35,20 +35,27 @@ def audit_verification(subjects: int) -> list[Metric]:
     """Entries verified per second by `tutela audit verify`, beside a bare read-and-SHA-256 loop."""
 
     def raw() -> int:
-        count = 0
+        # pages of 50,000 by sequence, as the product reads (a single SELECT would hold every row in memory)
+        count = last = 0
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT seq, at, actor, action, object_type, object_id, subject_id, payload_hash, prev_hash "
-                "FROM tutela_audit_entry ORDER BY seq"
-            )
-            while rows := cursor.fetchmany(20000):
+            while True:
+                cursor.execute(
+                    "SELECT seq, at, actor, action, object_type, object_id, subject_id, payload_hash, prev_hash "
+                    "FROM tutela_audit_entry WHERE seq > %s ORDER BY seq LIMIT 50000",
+                    [last],
+                )
+                rows = cursor.fetchall()
+                if not rows:
+                    return count
                 for row in rows:
                     hashlib.sha256("|".join(map(str, row)).encode()).hexdigest()
-                    count += 1
-        return count
+                count += len(rows)
+                last = rows[-1][0]
 
-    raw_s, raw_count = seconds(raw)
+    # the product first: the peak memory reported is its own (the baseline runs on a warmer cache)
     product_s, report = seconds(audit_verify)
+    memory = peak_rss_mb()
+    raw_s, raw_count = seconds(raw)
     assert report.intact, f"the benchmark's audit chain is broken at {report.first_broken}"
     return [
         Metric(
@@ -57,7 +64,7 @@ def audit_verification(subjects: int) -> list[Metric]:
             "entries/s",
             round(raw_count / raw_s),
             target=">= 200000 entries/s",
-            peak_memory_mb=peak_rss_mb(),
+            peak_memory_mb=memory,
             extra={"entries": report.entries},
         )
     ]
