@@ -34,6 +34,8 @@ REASON_ORDER = (
     "special-category",
 )
 
+_ORDER = {code: i for i, code in enumerate(REASON_ORDER)}
+
 BASIS_WORDS = {
     "consent": "consent",
     "contract": "performance of a contract",
@@ -133,6 +135,44 @@ def _in_categories(category: str, keys: list[str]) -> bool:
     return any(category == key or category.startswith(key + ".") for key in keys)
 
 
+class _PurposeView:
+    """What a decision reads from the policy for one purpose, worked out once per parsed policy.
+
+    Lists of 100,000 rows are scrubbed one decision per person: the purpose's special categories and
+    whether an item's category is one the purpose uses are the same answer every time."""
+
+    __slots__ = ("controllers", "special", "uses")
+
+    def __init__(self, purpose: Purpose, policy: Policy) -> None:
+        self.controllers = frozenset(purpose.controllers)
+        self.special = [c for c in purpose.categories if _is_special(c, policy)]
+        #: category -> does the purpose use it (filled as categories are met)
+        self.uses: dict[str, bool] = {}
+
+
+#: (id of the policy, purpose key) -> (policy, purpose, view); policies are frozen models, and the policy
+#: and purpose are kept so that an id is never reused while its entry lives
+_VIEWS: dict[tuple[int, str], tuple[Policy, Purpose, _PurposeView]] = {}
+
+
+def _view(key: str, purpose: Purpose, policy: Policy) -> _PurposeView:
+    entry = _VIEWS.get((id(policy), key))
+    if entry is not None and entry[0] is policy and entry[1] is purpose:
+        return entry[2]
+    if len(_VIEWS) >= 256:
+        _VIEWS.clear()
+    view = _PurposeView(purpose, policy)
+    _VIEWS[(id(policy), key)] = (policy, purpose, view)
+    return view
+
+
+def _uses(view: _PurposeView, category: str, keys: list[str]) -> bool:
+    found = view.uses.get(category)
+    if found is None:
+        found = view.uses[category] = _in_categories(category, keys)
+    return found
+
+
 def _latest_consent(consents: tuple[ConsentFact, ...]) -> ConsentFact | None:
     if not consents:
         return None
@@ -193,6 +233,7 @@ def decide_purpose(facts: PurposeFacts, policy: Policy) -> PurposeDecision:
             ],
             None,
         )
+    view = _view(facts.purpose, purpose, policy)
     if facts.controller is not None:
         if facts.controller not in policy.controllers:
             reasons.append(Reason("controller", f"{facts.controller!r} is not a controller in the policy"))
@@ -204,15 +245,14 @@ def decide_purpose(facts: PurposeFacts, policy: Policy) -> PurposeDecision:
                     f"the purpose {purpose.name!r}",
                 )
             )
-        scope = {facts.controller}
+        scope: set[str] | frozenset[str] = {facts.controller}
     else:
-        scope = set(purpose.controllers)
+        scope = view.controllers
     in_scope = scope | {""}
 
     rels = [r for r in facts.relationships if r.controller in scope and r.kind in purpose.subject_types]
-    items = [
-        i for i in facts.items if i.controller in scope and _in_categories(i.category, purpose.categories)
-    ]
+    keys = purpose.categories
+    items = [i for i in facts.items if i.controller in scope and _uses(view, i.category, keys)]
     consents = tuple(c for c in facts.consents if c.controller in in_scope)
     latest = _latest_consent(consents)
     # a consent given after an objection is the person's newer choice and supersedes it
@@ -331,7 +371,7 @@ def decide_purpose(facts: PurposeFacts, policy: Policy) -> PurposeDecision:
                 )
             )
 
-    special = [c for c in purpose.categories if _is_special(c, policy)]
+    special = view.special
     if special and not (purpose.legal_basis == "legal_obligation" and purpose.legal_requirement):
         reasons.append(
             Reason(
@@ -372,8 +412,8 @@ def _basis_text(
 
 
 def _decision(reasons: list[Reason], basis: str | None) -> PurposeDecision:
-    order = {code: i for i, code in enumerate(REASON_ORDER)}
-    ordered = sorted(reasons, key=lambda r: order.get(r.code, len(order)))
+    order = _ORDER
+    ordered = sorted(reasons, key=lambda r: order.get(r.code, len(order))) if len(reasons) > 1 else reasons
     return PurposeDecision(
         allowed=basis is not None,
         reasons=[r.text for r in ordered],

@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from django.db import connection
+
 from tutela.consent import selectors
 from tutela.consent.contacts import _PHONE_LIKE, fast_blind_index, normalise_contact
 from tutela.consent.rules import REASON_ORDER, PurposeDecision, decide_purpose
+from tutela.consent.scrub_pg import ChunkFacts, chunk_facts
 from tutela.core import clock
 from tutela.core.errors import FieldError, InvalidInput
 from tutela.policy.schema import Policy
@@ -116,23 +119,42 @@ class _Decider:
 
     def decide(self, lookups: list[str]) -> dict[str, PurposeDecision]:
         unique = list(dict.fromkeys(lookups))
-        owners = selectors.lookups_present(unique)
+        if connection.vendor == "postgresql":
+            gathered = chunk_facts(unique, self.purpose, self.controller, self.policy, self.today)
+        else:
+            gathered = self.gather(unique)
+        return self.combine(unique, gathered)
+
+    def gather(self, unique: list[str]) -> ChunkFacts:
+        """The portable path (any database): the selectors' set-based queries."""
+        owners = {lk: sorted(sids) for lk, sids in selectors.lookups_present(unique).items()}
         facts = selectors.gather_facts(
             sorted({sid for sids in owners.values() for sid in sids}),
             self.purpose,
             self.controller,
             today=self.today,
         )
-        per_subject = {sid: decide_purpose(f, self.policy) for sid, f in facts.items()}
-        loose = [lk for lk in unique if lk not in owners]
-        hits = selectors.suppressed_lookups(loose, self.purpose, self.controller)
+        hits = selectors.suppressed_lookups(
+            [lk for lk in unique if lk not in owners], self.purpose, self.controller
+        )
+        return ChunkFacts(owners, facts, hits)
+
+    def combine(self, unique: list[str], gathered: ChunkFacts) -> dict[str, PurposeDecision]:
+        """One decision per identifier: its carriers' decisions (see ``BLOCKING``), or the suppression
+        list's word for an identifier no one carries."""
+        owners, hits = gathered.owners, gathered.suppressed
+        per_subject = {sid: decide_purpose(f, self.policy) for sid, f in gathered.facts.items()}
         unknown_free = decide_purpose(
             selectors.unknown_facts(self.purpose, self.controller, None, self.today), self.policy
         )
         out: dict[str, PurposeDecision] = {}
         for lk in unique:
-            if lk in owners:
-                decisions = [per_subject[sid] for sid in owners[lk]]
+            sids = owners.get(lk)
+            if sids is not None:
+                if len(sids) == 1:  # the usual case; what the rule below gives for a single carrier
+                    out[lk] = per_subject[sids[0]]
+                    continue
+                decisions = [per_subject[sid] for sid in sids]
                 refused = [d for d in decisions if not d.allowed]
                 allowed = [d for d in decisions if d.allowed]
                 blocking = [d for d in refused if BLOCKING & set(d.codes)]
