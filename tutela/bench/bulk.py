@@ -118,8 +118,9 @@ def _copy(
             raw.execute("SET LOCAL maintenance_work_mem = '512MB'")
             for statement in rebuild:
                 raw.execute(statement)
-        if count >= REBUILD_AT:
-            raw.execute(f"ANALYZE {quote(table)}")
+        # every loaded table, small ones too: a real database has statistics (autovacuum may be off or
+        # late), and a planner that takes a freshly loaded table for empty picks plans that scan it per row
+        raw.execute(f"ANALYZE {quote(table)}")
     return count
 
 
