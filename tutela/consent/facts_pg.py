@@ -18,9 +18,9 @@ from django.db import connection
 from tutela.consent.rules import ConsentFact, ItemFact, ObjectionFact, PurposeFacts, RelationshipFact
 from tutela.core.clock import BRUSSELS
 
-SQL = """
+_TEMPLATE = """
 WITH ids AS (
-    SELECT unnest(%(ids)s::bigint[]) AS id
+    SELECT_GIVEN_IDS
     UNION
     SELECT subject_id FROM tutela_data_item WHERE lookup = %(lookup)s AND status <> 'erased'
 )
@@ -52,10 +52,26 @@ SELECT 'L', NULL, NULL, NULL, NULL, NULL, NULL, NULL, MAX(x.created_at), NULL, N
    AND (%(any_controller)s OR x.controller = ANY(%(controllers)s))
 """
 
+#: the check of one person (by id, or by an identifier: then the id is NULL). Its parameters are scalars, so
+#: the plan PostgreSQL makes once for the prepared statement (the generic plan) costs what a plan made for
+#: each call would: the server keeps it instead of planning every check, which took longer than executing.
+SQL_ONE = _TEMPLATE.replace("SELECT_GIVEN_IDS", "SELECT %(id)s::bigint AS id")
+#: several people at once; an array of unknown length makes the generic plan look dearer than a plan for
+#: the values at hand, so this one is planned at each call
+SQL_MANY = _TEMPLATE.replace("SELECT_GIVEN_IDS", "SELECT unnest(%(ids)s::bigint[]) AS id")
+
+
+#: a ``prepare_threshold`` that no statement's count of executions reaches
+_ONLY_WHEN_ASKED = 1 << 62
+
 
 def _run_prepared(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """Run as a server-side prepared statement on the connection's current transaction: the plan is made
-    once per connection, not at every check (planning costs more than executing here)."""
+    """Run as a server-side prepared statement on the connection's current transaction: the statement is
+    parsed (and, for ``SQL_ONE``, planned) once per connection, not at every check.
+
+    Django opens psycopg connections with prepared statements off (``prepare_threshold`` None), which also
+    ignores ``prepare=True``; a threshold no query count reaches instead prepares exactly the statements
+    that ask, as this one does, and nothing else (Django's own cursors bind on the client, never prepare)."""
     import psycopg
 
     connection.ensure_connection()
@@ -64,6 +80,8 @@ def _run_prepared(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         with connection.cursor() as cur:
             cur.execute(sql, params)
             return list(cur.fetchall())
+    if raw.prepare_threshold is None:
+        raw.prepare_threshold = _ONLY_WHEN_ASKED
     with psycopg.Cursor(raw) as cur:
         cur.execute(sql.encode(), params, prepare=True)  # type: ignore[call-overload]
         return cur.fetchall()
@@ -82,14 +100,16 @@ def gather_one_statement(
     lookup: str | None = None,
 ) -> tuple[dict[int, PurposeFacts], dict[int, int | None], dt.datetime | None]:
     """Facts per person, each person's ``merged_into`` id, and the suppression date of ``lookup`` itself."""
+    single = len(ids) == 1 or (not ids and lookup is not None)
     params: dict[str, Any] = {
+        "id": ids[0] if ids else None,
         "ids": list(ids),
         "lookup": lookup,
         "purpose": purpose,
         "any_controller": controller is None,
         "controllers": ["", controller or ""],
     }
-    rows = _run_prepared(SQL, params)
+    rows = _run_prepared(SQL_ONE if single else SQL_MANY, params)
     subjects: dict[int, tuple[dt.datetime | None, int | None]] = {}
     rels: dict[int, list[RelationshipFact]] = defaultdict(list)
     items: dict[int, list[ItemFact]] = defaultdict(list)
