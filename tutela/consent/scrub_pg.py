@@ -1,9 +1,10 @@
-"""The facts of a list scrub, one chunk in ONE statement on PostgreSQL.
+"""The facts of a list scrub on PostgreSQL: two statements per chunk.
 
-For a chunk of blind indexes the statement finds who carries each one (``lookups_present``), and gathers for
-those people what the purpose's decision reads (``selectors.gather_facts``), plus the suppression date of the
-identifiers no one carries (``selectors.suppressed_lookups``): one round trip per chunk instead of eight, no
-ORM query building over thousands of ids, and no timestamp conversion for rows the decision never reads.
+For a chunk of blind indexes the first statement finds who carries each one (``lookups_present``) and the
+suppression date of the others (``selectors.suppressed_lookups``); the second gathers for those people what
+the purpose's decision reads (``selectors.gather_facts``): two round trips per chunk instead of eight, and
+no ORM query building over thousands of ids. ``fetch_chunk`` only talks to the database and
+``build_chunk`` only builds facts, so a scrub can run the next chunk's statements while it decides this one.
 
 Only what ``rules.decide_purpose`` can read for this purpose and controller is fetched: relationships,
 items, consents and objections outside the controllers in scope, and items outside the purpose's
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,10 +87,29 @@ def _like_prefix(key: str) -> str:
     return escaped + ".%"
 
 
-def chunk_facts(
-    lookups: Sequence[str], purpose: str, controller: str | None, policy: Policy, today: dt.date
-) -> ChunkFacts:
-    """The facts ``_Decider`` needs for one chunk of (unique, non-empty, hex) blind indexes."""
+#: runs one statement and returns its rows (Django's cursor, or a psycopg cursor in the scrub's worker)
+Runner = Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]
+
+
+@dataclass
+class ChunkRows:
+    """What the two statements returned for one chunk (database work only: no facts built yet)."""
+
+    owners: list[tuple[Any, ...]]
+    facts: list[tuple[Any, ...]]
+    ids: list[int]
+
+
+def django_runner(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return list(cur.fetchall())
+
+
+def fetch_chunk(
+    run: Runner, lookups: Sequence[str], purpose: str, controller: str | None, policy: Policy
+) -> ChunkRows:
+    """Run the chunk's two statements; touches nothing but the database (so it may run in a worker)."""
     declared = policy.purposes[purpose]
     scope = [controller] if controller is not None else list(declared.controllers)
     params: dict[str, Any] = {
@@ -102,37 +122,47 @@ def chunk_facts(
         "any_controller": controller is None,
         "controllers": ["", controller or ""],
     }
+    owners = run(OWNERS_SQL, params)
+    ids = sorted({row[2] for row in owners if row[0] == "M"})
+    if not ids:
+        return ChunkRows(owners, [], ids)
+    params["ids"] = ",".join(map(str, ids))
+    return ChunkRows(owners, run(FACTS_SQL, params), ids)
+
+
+def build_chunk(rows: ChunkRows, purpose: str, controller: str | None, today: dt.date) -> ChunkFacts:
+    """The chunk's facts from its rows. Equal facts are one object: most people share a few item and
+    relationship facts (same category, status and day), and making frozen objects is most of the cost."""
     owners: dict[str, list[int]] = defaultdict(list)
     loose: dict[str, dt.datetime] = {}
-    with connection.cursor() as cur:
-        cur.execute(OWNERS_SQL, params)
-        for tag, lookup, sid, ts in cur.fetchall():
-            if tag == "M":
-                owners[lookup].append(sid)
-            else:
-                loose[lookup] = ts
+    for tag, lookup, sid, ts in rows.owners:
+        if tag == "M":
+            owners[lookup].append(sid)
+        else:
+            loose[lookup] = ts
     for sids in owners.values():
         sids.sort()
-    ids = sorted({sid for sids in owners.values() for sid in sids})
     for lookup in owners:
         loose.pop(lookup, None)  # carried by someone: that person's facts speak, not the bare identifier
-    if not ids:
-        return ChunkFacts(dict(owners), {}, loose)
-    params["ids"] = ",".join(map(str, ids))
-    with connection.cursor() as cur:
-        cur.execute(FACTS_SQL, params)
-        rows = cur.fetchall()
     erased: dict[int, dt.datetime | None] = {}
     rels: dict[int, list[RelationshipFact]] = defaultdict(list)
     items: dict[int, list[ItemFact]] = defaultdict(list)
     consents: dict[int, list[ConsentFact]] = defaultdict(list)
     objections: dict[int, list[ObjectionFact]] = defaultdict(list)
     suppressed: dict[int, dt.datetime] = {}
-    for tag, sid, s1, s2, s3, d1, d2, d3, ts, n1, n2 in rows:
+    known_items: dict[tuple[Any, ...], ItemFact] = {}
+    known_rels: dict[tuple[Any, ...], RelationshipFact] = {}
+    for tag, sid, s1, s2, s3, d1, d2, d3, ts, n1, n2 in rows.facts:
         if tag == "I":
-            items[sid].append(ItemFact(s1, s2, s3, d1))
+            item = known_items.get((s1, s2, s3, d1))
+            if item is None:
+                item = known_items[(s1, s2, s3, d1)] = ItemFact(s1, s2, s3, d1)
+            items[sid].append(item)
         elif tag == "R":
-            rels[sid].append(RelationshipFact(s1, s2, d1, d2, d3))
+            rel = known_rels.get((s1, s2, d1, d2, d3))
+            if rel is None:
+                rel = known_rels[(s1, s2, d1, d2, d3)] = RelationshipFact(s1, s2, d1, d2, d3)
+            rels[sid].append(rel)
         elif tag == "S":
             erased[sid] = ts
         elif tag == "C":
@@ -155,6 +185,15 @@ def chunk_facts(
             objections=tuple(objections[sid]) if sid in objections else empty,
             suppressed_at=suppressed.get(sid),
         )
-        for sid in ids
+        for sid in rows.ids
     }
     return ChunkFacts(dict(owners), facts, loose)
+
+
+def chunk_facts(
+    lookups: Sequence[str], purpose: str, controller: str | None, policy: Policy, today: dt.date
+) -> ChunkFacts:
+    """The facts ``_Decider`` needs for one chunk of (unique, non-empty, hex) blind indexes."""
+    return build_chunk(
+        fetch_chunk(django_runner, lookups, purpose, controller, policy), purpose, controller, today
+    )
