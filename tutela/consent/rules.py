@@ -141,10 +141,13 @@ class _PurposeView:
     Lists of 100,000 rows are scrubbed one decision per person: the purpose's special categories and
     whether an item's category is one the purpose uses are the same answer every time."""
 
-    __slots__ = ("controllers", "special", "uses")
+    __slots__ = ("controllers", "in_scope", "objects", "special", "uses")
 
     def __init__(self, purpose: Purpose, policy: Policy) -> None:
         self.controllers = frozenset(purpose.controllers)
+        self.in_scope = self.controllers | {""}
+        #: whether objections count for this purpose at all (``Purpose.objection_rule``)
+        self.objects = purpose.objection_rule() != "none"
         self.special = [c for c in purpose.categories if _is_special(c, policy)]
         #: category -> does the purpose use it (filled as categories are met)
         self.uses: dict[str, bool] = {}
@@ -246,14 +249,14 @@ def decide_purpose(facts: PurposeFacts, policy: Policy) -> PurposeDecision:
                 )
             )
         scope: set[str] | frozenset[str] = {facts.controller}
+        in_scope: set[str] | frozenset[str] = {facts.controller, ""}
     else:
-        scope = view.controllers
-    in_scope = scope | {""}
+        scope, in_scope = view.controllers, view.in_scope
 
     rels = [r for r in facts.relationships if r.controller in scope and r.kind in purpose.subject_types]
     keys = purpose.categories
     items = [i for i in facts.items if i.controller in scope and _uses(view, i.category, keys)]
-    consents = tuple(c for c in facts.consents if c.controller in in_scope)
+    consents = tuple([c for c in facts.consents if c.controller in in_scope]) if facts.consents else ()
     latest = _latest_consent(consents)
     # a consent given after an objection is the person's newer choice and supersedes it
     objections = [
@@ -285,7 +288,7 @@ def decide_purpose(facts: PurposeFacts, policy: Policy) -> PurposeDecision:
             )
         )
 
-    if purpose.objection_rule() != "none":
+    if view.objects and objections:
         for obj in sorted(objections, key=lambda o: o.received_at):
             if obj.status == "upheld":
                 how = " (no reasons needed: direct marketing)" if obj.absolute else " (upheld by the DPO)"
