@@ -61,7 +61,8 @@ class NoticeAdmin(ReadOnly):
 
 @admin.register(TransmissionReceipt)
 class TransmissionReceiptAdmin(ReadOnly):
-    list_display = ("request", "endpoint", "delivered", "status_code", "attempts", "at")
+    list_display = ("request", "endpoint", "state", "delivered", "status_code", "attempts", "runs", "at")
+    exclude = ("body_sealed",)
 
 
 @admin.register(InboundMail)

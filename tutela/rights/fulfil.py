@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 
 from tutela.accounts.principal import Principal
-from tutela.core import clock, crypto
+from tutela.core import clock
 from tutela.core.audit import audit_log
 from tutela.core.errors import Conflict, FieldError, InvalidInput, PermissionDenied, Refused
 from tutela.rights import register, states
@@ -157,18 +157,22 @@ def request_fulfil(
         from tutela.rights import letters
 
         recipients = [n["name"] for n in result.extra.get("notices", [])]
-        letters.send(
-            req,
-            "refusal" if target == states.REFUSED or result.outcome == "partial" else "answer",
-            reasons=result.reasons,
-            recipients=recipients,
-            partial=result.outcome == "partial",
-        )
+        if not result.extra.get("letter_after_transmission"):
+            letters.send(
+                req,
+                "refusal" if target == states.REFUSED or result.outcome == "partial" else "answer",
+                reasons=result.reasons,
+                recipients=recipients,
+                partial=result.outcome == "partial",
+            )
         if req.type == "erasure" and result.extra.get("complete"):
             # nothing of the person stays: the letter is already built; forget where to write
             req.identifier_sealed = ""
             req.reply_to_sealed = ""
         _save(req)
+    if result.extra.get("letter_after_transmission") and not transaction.get_connection().in_atomic_block:
+        # committed: a transmission that already ended (inline tasks backend) has added its sentence
+        result.reasons = list(RightsRequest.objects.values_list("reasons", flat=True).get(pk=result.id))
     return result
 
 
@@ -417,7 +421,7 @@ def _rectification(req: RightsRequest) -> Fulfilment:
 
 def _portability(req: RightsRequest) -> Fulfilment:
     from tutela.rights import packages
-    from tutela.rights.portability import portable_data, portable_zip, transmit
+    from tutela.rights.portability import portable_data, portable_zip, schedule_transmission
 
     data = portable_data(req.subject_id)  # type: ignore[arg-type]
     path = packages.stage(exports_dir() / f"request-{req.pk}-portability.zip", portable_zip(data))
@@ -428,17 +432,11 @@ def _portability(req: RightsRequest) -> Fulfilment:
     extra: dict[str, Any] = {"package": str(path)}
     url = req.details.get("transmit_to")
     if url:
-        token_sealed = req.details.get("transmit_token_sealed", "")
-        token = crypto.decrypt(token_sealed, context="request.transmit") if token_sealed else ""
-        receipt = transmit(req, data, url=url, token=token)
+        # sent after commit, out of this transaction (see portability); the outcome's sentence is added to
+        # the answer, and the answer letter sent, when the transmission has ended
+        receipt = schedule_transmission(req, data, url=str(url))
         extra["receipt"] = receipt.pk
-        if receipt.delivered:
-            reasons.append(f"Sent directly to the controller you named (HTTP {receipt.status_code}).")
-        else:
-            reasons.append(
-                f"Direct transmission to the controller you named failed after {receipt.attempts} attempts; "
-                "the data are available for you to download."
-            )
+        extra["letter_after_transmission"] = True
     return Fulfilment(req.pk, "", "granted", reasons, extra)
 
 

@@ -151,23 +151,43 @@ class Notice(models.Model):
         return f"notice to {self.recipient}"
 
 
+class TransmissionState(models.TextChoices):
+    PENDING = "pending"
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
 class TransmissionReceipt(models.Model):
-    """Proof of a direct transmission of portable data to another controller (Art. 20(2))."""
+    """A direct transmission of portable data to another controller (Art. 20(2)): recorded as ``pending`` when
+    the fulfilment commits, ``sending`` while a task run holds it (no database lock during the HTTP call),
+    then ``delivered`` or ``failed`` — the proof of what was sent, and the record of an attempt that died."""
 
     request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="receipts")
     endpoint = models.CharField(max_length=500)
+    state = models.CharField(
+        max_length=10, choices=TransmissionState.choices, default=TransmissionState.PENDING
+    )
+    #: task runs that took the transmission on; a run that died mid-call leaves ``sending`` behind
+    runs = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="when the current run started")
+    body_sealed = models.TextField(blank=True, help_text="what is to be sent, encrypted until the end")
     attempts = models.PositiveIntegerField(default=0)
     status_code = models.PositiveIntegerField(null=True, blank=True)
     payload_sha256 = models.CharField(max_length=64)
     response_excerpt = models.TextField(blank=True)
     delivered = models.BooleanField(default=False)
-    at = models.DateTimeField()
+    at = models.DateTimeField(help_text="when it was recorded, then when it ended")
 
     class Meta:
         db_table = "tutela_transmission_receipt"
 
     def __str__(self) -> str:
         return f"transmission of request {self.request_id}"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (TransmissionState.DELIVERED, TransmissionState.FAILED)
 
 
 class InboundMail(models.Model):

@@ -1,5 +1,13 @@
 """Portability (Art. 20): the data the person provided, processed on consent or contract, as JSON and CSV,
-for them to download or sent directly to another controller's HTTPS endpoint (retries, stored receipt)."""
+for them to download or sent directly to another controller's HTTPS endpoint (retries, stored receipt).
+
+The direct transmission never runs inside the fulfilment's transaction: :func:`schedule_transmission`
+records a ``pending`` receipt (with what is to be sent, encrypted) in it, and when it commits a task
+(:func:`deliver_transmission`) takes the receipt (``sending``), calls the other controller holding no row
+lock and no transaction, then records the outcome, adds it to the answer and sends the answer letter. A
+receipt that says ``delivered`` or ``failed`` is never sent again; a run that died mid-call is taken over by
+a later run (:func:`transmissions_resume`), at most ``MAX_RUNS`` runs in all.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +16,26 @@ import hashlib
 import io
 import json
 import zipfile
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from tutela.core import clock
+from django.db import transaction
+
+from tutela.core import clock, crypto
 from tutela.core.audit import audit_log
 from tutela.core.csvsafe import csv_safe
+from tutela.core.errors import InvalidInput
 from tutela.rights import register
-from tutela.rights.models import RightsRequest, TransmissionReceipt
+from tutela.rights.models import RightsRequest, TransmissionReceipt, TransmissionState
 from tutela.subjects.models import DataItem
 
 PORTABLE_BASES = ("consent", "contract")
+#: task runs a transmission gets in all (each makes up to ``transport.RETRIES`` HTTP attempts); only runs
+#: that died mid-call lead to another
+MAX_RUNS = 3
+#: a run that has held a transmission this long without finishing is taken as dead (its process crashed)
+CLAIM_SECONDS = 600
 
 
 def portable_items(subject_id: int) -> list[DataItem]:
@@ -70,33 +88,157 @@ def portable_zip(data: dict[str, Any]) -> bytes:
     return out.getvalue()
 
 
-def transmit(req: RightsRequest, data: dict[str, Any], *, url: str, token: str = "") -> TransmissionReceipt:
-    """Send the portable data to the endpoint the person named, with retries, and keep the receipt."""
-    from tutela.rights.transport import check_url, post_json
-
-    check_url(url, field="transmit_to")
-    body = json.dumps(data, ensure_ascii=False).encode()
-    result = post_json(url, body, token=token)
+def schedule_transmission(req: RightsRequest, data: dict[str, Any], *, url: str) -> TransmissionReceipt:
+    """Record, in the fulfilment's transaction, that ``data`` go to ``url``; the sending is enqueued for when
+    that transaction commits (the decision and the package are committed first)."""
+    body = json.dumps(data, ensure_ascii=False)
     receipt = TransmissionReceipt.objects.create(
         request=req,
         endpoint=url[:500],
-        attempts=result.attempts,
-        status_code=result.status_code,
-        payload_sha256=hashlib.sha256(body).hexdigest(),
-        response_excerpt=(result.body or result.error)[:2000],
-        delivered=result.ok,
+        state=TransmissionState.PENDING,
+        body_sealed=crypto.encrypt(body, context="request.transmission"),
+        payload_sha256=hashlib.sha256(body.encode()).hexdigest(),
         at=clock.now(),
     )
+    receipt_id = receipt.pk
+    transaction.on_commit(lambda: _enqueue(receipt_id))
+    return receipt
+
+
+def _enqueue(receipt_id: int) -> None:
+    """Hand the transmission to the task worker (``tutela worker``; inline with the immediate backend)."""
+    from tutela.rights.tasks import transmit_task
+
+    transmit_task.enqueue(receipt_id)
+
+
+@dataclass
+class _Claim:
+    receipt_id: int
+    run: int
+    url: str
+    body: bytes
+    token: str
+
+
+def _claim(receipt_id: int) -> _Claim | None:
+    """Take the transmission for this run, in a short transaction of its own; None when there is nothing to
+    send (finished, or another run holds it and is not overdue)."""
+    now = clock.now()
+    with transaction.atomic():
+        receipt = TransmissionReceipt.objects.select_for_update().filter(pk=receipt_id).first()
+        if receipt is None or receipt.finished:
+            return None
+        if (
+            receipt.state == TransmissionState.SENDING
+            and receipt.claimed_at is not None
+            and receipt.claimed_at > now - timedelta(seconds=CLAIM_SECONDS)
+        ):
+            return None
+        if receipt.runs >= MAX_RUNS:
+            # every run so far died during the call: give up as a failure, the person gets the file
+            _record(
+                receipt,
+                ok=False,
+                attempts=0,
+                status_code=None,
+                excerpt=f"gave up: {receipt.runs} runs ended without an outcome",
+            )
+            return None
+        details = RightsRequest.objects.values_list("details", flat=True).get(pk=receipt.request_id) or {}
+        receipt.state = TransmissionState.SENDING
+        receipt.runs += 1
+        receipt.claimed_at = now
+        receipt.save(update_fields=["state", "runs", "claimed_at"])
+        sealed_token = str(details.get("transmit_token_sealed", ""))
+        return _Claim(
+            receipt_id=receipt.pk,
+            run=receipt.runs,
+            url=str(details.get("transmit_to") or receipt.endpoint),
+            body=crypto.decrypt(receipt.body_sealed, context="request.transmission").encode(),
+            token=crypto.decrypt(sealed_token, context="request.transmit") if sealed_token else "",
+        )
+
+
+def _record(
+    receipt: TransmissionReceipt, *, ok: bool, attempts: int, status_code: int | None, excerpt: str
+) -> None:
+    """Write the outcome (inside a transaction, the receipt locked): the receipt, the audit entry, the
+    sentence added to the answer and the answer letter, as the fulfilment wrote them when it sent itself."""
+    from tutela.rights import letters
+    from tutela.rights.services import _save, locked
+
+    req = locked(receipt.request_id)
+    receipt.state = TransmissionState.DELIVERED if ok else TransmissionState.FAILED
+    receipt.delivered = ok
+    receipt.attempts += attempts
+    receipt.status_code = status_code
+    receipt.response_excerpt = excerpt[:2000]
+    receipt.body_sealed = ""  # the package stays for the person to download; the copy here goes
+    receipt.at = clock.now()
+    receipt.save()
     audit_log(
         "request.transmit",
         object_type="request",
         object_id=req.pk,
         subject_id=req.subject_id,
         payload={
-            "delivered": result.ok,
-            "attempts": result.attempts,
-            "status_code": result.status_code,
-            "items": len(data["items"]),
+            "delivered": ok,
+            "attempts": receipt.attempts,
+            "status_code": status_code,
+            "items": req.details.get("items", 0),
         },
     )
-    return receipt
+    if ok:
+        sentence = f"Sent directly to the controller you named (HTTP {status_code})."
+    else:
+        sentence = (
+            f"Direct transmission to the controller you named failed after {receipt.attempts} attempts; "
+            "the data are available for you to download."
+        )
+    req.reasons = [*(req.reasons or []), sentence]
+    letters.send(req, "answer", reasons=req.reasons, recipients=[], partial=False)
+    _save(req)
+
+
+def deliver_transmission(receipt_id: int) -> str:
+    """Send a recorded transmission (the task's body) and return the receipt's state afterwards.
+
+    The HTTP call runs between two short transactions: a slow or hanging controller holds up nobody else's
+    work on the request, and a receipt left ``sending`` tells that a run died mid-call."""
+    from tutela.rights.transport import Delivery, check_url, post_json
+
+    claim = _claim(receipt_id)
+    if claim is not None:
+        try:
+            check_url(claim.url, field="transmit_to")
+        except InvalidInput as exc:
+            result = Delivery(False, 0, None, "", "; ".join(e.message for e in exc.errors) or exc.message)
+        else:
+            result = post_json(claim.url, claim.body, token=claim.token)
+        with transaction.atomic():
+            receipt = TransmissionReceipt.objects.select_for_update().get(pk=receipt_id)
+            if receipt.state == TransmissionState.SENDING and receipt.runs == claim.run:
+                _record(
+                    receipt,
+                    ok=result.ok,
+                    attempts=result.attempts,
+                    status_code=result.status_code,
+                    excerpt=result.body or result.error,
+                )
+            # else a later run took over meanwhile (this one was overdue): its outcome stands
+    state = TransmissionReceipt.objects.filter(pk=receipt_id).values_list("state", flat=True).first()
+    return str(state or "")
+
+
+def transmissions_resume() -> int:
+    """Run again the transmissions never sent or whose run died (a periodic task, or by hand after a crash);
+    returns how many were looked at. Ones another run holds and that are not overdue are left to it."""
+    ids = list(
+        TransmissionReceipt.objects.filter(
+            state__in=(TransmissionState.PENDING, TransmissionState.SENDING)
+        ).values_list("pk", flat=True)
+    )
+    for receipt_id in ids:
+        deliver_transmission(receipt_id)
+    return len(ids)

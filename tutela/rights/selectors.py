@@ -132,6 +132,7 @@ def detail_of(req: RightsRequest) -> dict[str, Any]:
         "receipts": [
             {
                 "endpoint": r.endpoint,
+                "state": r.state,
                 "delivered": r.delivered,
                 "status_code": r.status_code,
                 "attempts": r.attempts,

@@ -21,3 +21,21 @@ def notices_deliver_task(notice_ids: list[int]) -> int:
 
     deliver(notice_ids)
     return len(notice_ids)
+
+
+@task()
+def transmit_task(receipt_id: int) -> str:
+    """Send one portability transmission (enqueued when the fulfilment commits) to the other controller, out
+    of the request's transaction; a receipt already delivered or failed is left alone, so a retried or
+    duplicated task never sends twice."""
+    from tutela.rights.portability import deliver_transmission
+
+    return deliver_transmission(receipt_id)
+
+
+@task()
+def transmissions_resume_task() -> int:
+    """Take up the transmissions never sent or whose run died (worker crash, queue lost)."""
+    from tutela.rights.portability import transmissions_resume
+
+    return transmissions_resume()
