@@ -9,7 +9,8 @@ cannot ship without somebody deciding who may open it. Besides:
   them (a portal request names no entity: it belongs to the entity its person is related to);
 - guessed numbers, forged links and links with one character changed open nothing;
 - a private link works for its own page only, and not after it expired;
-- the auditor's POSTs (request actions, breach report and investigation, the admin) change nothing.
+- the auditor's POSTs (request actions, breach report, investigation and follow-up, the admin) change
+  nothing.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ staff/breaches/                                  login    login    login    403 
 staff/breaches/new/                              login    login    login    200      200      200      200      403      200
 staff/breaches/<str:ref>/                        login    login    login    403      403      200      200      200      403
 staff/breaches/<str:ref>/investigate/            405      405      405      405      405      405      405      405      405
+staff/breaches/<str:ref>/<slug:action>/          405      405      405      405      405      405      405      405      405
 <root>                                           redirect redirect redirect redirect redirect redirect redirect redirect redirect
 policy/                                          200      200      200      200      200      200      200      200      200
 <lang>/                                          200      200      200      200      200      200      200      200      200
@@ -418,7 +420,7 @@ def concrete(pattern: str, role: str, w: World) -> str:
             path = re.sub(r"<(?:path:|int:)?(?:object_id|id|pk)>", _admin_object(*match.groups()), path)
         return path
     if path.startswith("/staff/breaches/"):
-        return path.replace("<str:ref>", str(w.breach.pk))
+        return path.replace("<str:ref>", str(w.breach.pk)).replace("<slug:action>", "review")
     return (
         path.replace("<str:ref>", str(w.request.pk))
         .replace("<slug:action>", "verify")
@@ -613,6 +615,9 @@ def test_the_auditor_cannot_post_any_change(world: World) -> None:
     r = auditor.post(f"/staff/breaches/{world.breach.pk}/investigate/")
     if r.status_code != 404:
         refused.append(f"investigation: {r.status_code}")
+    r = auditor.post(f"/staff/breaches/{world.breach.pk}/event/", {"ev-text": "noted"})
+    if r.status_code != 403:
+        refused.append(f"breach follow-up: {r.status_code}")
     # every page of the admin that takes a POST (add, change, delete of each register, a password)
     for pattern in page_patterns():
         if pattern.startswith("admin/") and re.search(r"/(add|change|delete|password)/$", pattern):

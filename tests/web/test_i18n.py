@@ -15,8 +15,8 @@ def _unquote(line: str) -> str:
     return body.replace('\\"', '"').replace("\\n", "\n").replace("\\\\", "\\")
 
 
-def _entries(po: Path) -> list[tuple[str, str]]:
-    """(msgid, msgstr) of each entry of a .po file; the first plural form stands for a plural entry."""
+def _entries(po: Path) -> list[tuple[str | None, str, str]]:
+    """(msgctxt, msgid, msgstr) of each entry of a .po file; the first plural form stands for a plural entry."""
     out = []
     for block in po.read_text(encoding="utf-8").split("\n\n"):
         fields: dict[str, str] = {}
@@ -30,7 +30,9 @@ def _entries(po: Path) -> list[tuple[str, str]]:
             current = line.split(" ", 1)[0]
             fields[current] = _unquote(line)
         if fields.get("msgid"):
-            out.append((fields["msgid"], fields.get("msgstr", fields.get("msgstr[0]", ""))))
+            out.append(
+                (fields.get("msgctxt"), fields["msgid"], fields.get("msgstr", fields.get("msgstr[0]", "")))
+            )
     return out
 
 
@@ -41,10 +43,12 @@ def test_catalogue_is_complete_and_compiled(language: str) -> None:
     assert '#, fuzzy\nmsgid "' not in po.read_text(encoding="utf-8").split("\n\n", 1)[1]
     entries = _entries(po)
     assert len(entries) > 200
-    untranslated = [msgid for msgid, msgstr in entries if not msgstr]
+    untranslated = [msgid for _, msgid, msgstr in entries if not msgstr]
     assert not untranslated, untranslated[:5]
     with mo.open("rb") as fh:
         catalogue = gettext.GNUTranslations(fh)
-    for msgid, msgstr in entries:
-        assert catalogue.gettext(msgid) in (msgstr, msgid), f"{language}: run `make messages` ({msgid!r})"
-        assert catalogue.gettext(msgid) == msgstr or "%(" in msgid, f"{language}: stale .mo ({msgid!r})"
+    for context, msgid, msgstr in entries:
+        # a word with a context (``pgettext``: "Closed" of a breach, of a request) is looked up with it
+        found = catalogue.pgettext(context, msgid) if context else catalogue.gettext(msgid)
+        assert found in (msgstr, msgid), f"{language}: run `make messages` ({msgid!r})"
+        assert found == msgstr or "%(" in msgid, f"{language}: stale .mo ({msgid!r})"

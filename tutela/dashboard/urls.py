@@ -17,4 +17,5 @@ urlpatterns = [
     path("breaches/new/", views_breaches.breach_new, name="breach-new"),
     path("breaches/<str:ref>/", views_breaches.breach_detail, name="breach"),
     path("breaches/<str:ref>/investigate/", views_breaches.breach_investigate, name="breach-investigate"),
+    path("breaches/<str:ref>/<slug:action>/", views_breaches.breach_action, name="breach-action"),
 ]
