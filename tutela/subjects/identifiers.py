@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+import re
+
+import email_validator
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from stdnum import iban as std_iban
@@ -28,9 +31,42 @@ def _bad(kind: str, message: str) -> InvalidInput:
     )
 
 
+#: A plain ASCII address that email_validator (deliverability off, its default options) certainly accepts:
+#: a dot-atom local part (RFC 5322 3.2.3 atext), then at least two host-name labels (RFC 1123) of at most 63
+#: characters, the last ending with a letter. Anything else -- quoted local parts, display names, IP
+#: literals, non-ASCII (IDNA) domains, labels holding "--" (punycode and the reserved "ab--" form) --
+#: is left to email_validator, which gives the verdict and the message.
+_ATEXT = r"[a-zA-Z0-9_!#$%&'*+\-/=?^`{|}~]"
+_LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+_PLAIN_EMAIL = re.compile(rf"{_ATEXT}+(?:\.{_ATEXT}+)*@(?:{_LABEL}\.)+{_LABEL}")
+_MAX_EMAIL = 254  # RFC 5321 4.5.3.1.3, as email_validator counts it
+_MAX_DOMAIN = 253
+
+
+def plain_email(text: str) -> str | None:
+    """The normalised form of an already stripped address when it is a plain ASCII one that
+    email_validator would accept unchanged, else None (let email_validator decide).
+
+    Why: email_validator costs ~20 microseconds an address, most of it for internationalised
+    forms that imported files rarely hold; a file of 200,000 people spent seconds here."""
+    if len(text) > _MAX_EMAIL or not _PLAIN_EMAIL.fullmatch(text):
+        return None
+    domain = text[text.index("@") + 1 :]
+    if len(domain) > _MAX_DOMAIN or "--" in domain or not domain[-1].isalpha():
+        return None
+    tld = domain[domain.rfind(".") + 1 :].lower()
+    if tld in email_validator.SPECIAL_USE_DOMAIN_NAMES:
+        return None
+    return text.lower()
+
+
 def normalise_email(raw: str) -> str:
+    text = raw.strip()
+    plain = plain_email(text)
+    if plain is not None:
+        return plain
     try:
-        result = validate_email(raw.strip(), check_deliverability=False)
+        result = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
         raise _bad("email", str(exc)) from None
     return result.normalized.lower()

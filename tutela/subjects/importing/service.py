@@ -16,7 +16,14 @@ from tutela.policy.selectors import active_policy
 from tutela.subjects.importing.mapping import build_mapping
 from tutela.subjects.importing.reader import read_table
 from tutela.subjects.importing.validate import forget_normalised, plan_columns, validate_table
-from tutela.subjects.importing.writer import Context, Counts, ambiguous_rows, chunks, write_batch
+from tutela.subjects.importing.writer import (
+    Context,
+    Counts,
+    ambiguous_rows,
+    chunks,
+    known_subjects,
+    write_batch,
+)
 
 BATCH = 5000
 
@@ -101,35 +108,38 @@ def import_file(
     finally:
         forget_normalised()  # the cache held clear identifiers: drop them with the import
     progress.advance(len(table.rows) % 1000)
-    ambiguous = ambiguous_rows(good)
-    if ambiguous:
-        bad_rows = {e.row for e in ambiguous}
-        good = [row for row in good if row.number not in bad_rows]
-        errors = sorted([*errors, *ambiguous], key=lambda e: e.row or 0)
-        rejected += len(bad_rows)
-    report.errors, report.rejected = errors, rejected
-    if errors and not partial:
-        report.refused = True
-        return report
-    if len(source_detail) > 250:
-        raise InvalidInput("--source-detail is longer than 250 characters")
-    ctx = Context(
-        controller=controller,
-        subject_type=subject_type,
-        relationship=policy.subject_types[subject_type].relationship,
-        source=source,
-        source_detail=source_detail.strip(),
-        from_subject=policy.sources[source].from_subject,
-        file_name=path.name,
-        file_hash=digest,
-        plans={p.category: p for p in plans},
-    )
     counts = Counts()
-    progress.start("importing", len(good))
     with transaction.atomic():
         _serialise_imports()
+        # the people already known, found once for the whole file under the lock (the writer keeps the map
+        # up to date batch after batch); rows tying two of them together are refused before any write
+        known = known_subjects(sorted({lk for row in good for lk in row.lookups}))
+        ambiguous = ambiguous_rows(good, known)
+        if ambiguous:
+            bad_rows = {e.row for e in ambiguous}
+            good = [row for row in good if row.number not in bad_rows]
+            errors = sorted([*errors, *ambiguous], key=lambda e: e.row or 0)
+            rejected += len(bad_rows)
+        report.errors, report.rejected = errors, rejected
+        if errors and not partial:
+            report.refused = True
+            return report
+        if len(source_detail) > 250:
+            raise InvalidInput("--source-detail is longer than 250 characters")
+        ctx = Context(
+            controller=controller,
+            subject_type=subject_type,
+            relationship=policy.subject_types[subject_type].relationship,
+            source=source,
+            source_detail=source_detail.strip(),
+            from_subject=policy.sources[source].from_subject,
+            file_name=path.name,
+            file_hash=digest,
+            plans={p.category: p for p in plans},
+        )
+        progress.start("importing", len(good))
         for number, batch in enumerate(chunks(good, BATCH), start=1):
-            write_batch(list(batch), ctx, counts, batch_no=number)
+            write_batch(list(batch), ctx, counts, known, batch_no=number)
             progress.advance(len(batch))
     report.imported, report.updated, report.unchanged = counts.imported, counts.updated, counts.unchanged
     report.items_created, report.items_updated = counts.items_created, counts.items_updated

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from tutela.core import clock
-from tutela.core.crypto import blind_index, encrypt
+from tutela.core.crypto import blind_indexer, encrypt
 from tutela.core.errors import FieldError, InvalidInput
 from tutela.policy.schema import Policy
 from tutela.subjects import identifiers, rules, values
@@ -15,14 +16,18 @@ from tutela.subjects.importing.mapping import Mapping, match_kind
 from tutela.subjects.importing.reader import Table
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
+    """One value of a row, in the form the DataItem columns take (slots: an import holds a million)."""
+
     category: str
     normalised: str
-    stored: values.Stored
+    value: str  # clear value; empty when sealed
+    value_sealed: str
+    lookup: str | None  # blind index of an identifier
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     number: int
     cells: list[Cell] = field(default_factory=list)
@@ -46,6 +51,10 @@ class ColumnPlan:
     identifier: str | None = None  # identifier kind to validate and index (also iban, vat)
     sensitive: bool = False
     birth_date: bool = False
+
+    @property
+    def indexer(self) -> Callable[[str], str] | None:
+        return blind_indexer(self.identifier) if self.identifier else None
 
 
 def plan_columns(
@@ -121,18 +130,29 @@ def _moment(text: str, *, field: str) -> dt.datetime:
 
 
 def validate_row(
-    policy: Policy, mapping: Mapping, plans: list[ColumnPlan], number: int, cells: list[str], now: dt.datetime
+    policy: Policy,
+    mapping: Mapping,
+    plans: list[ColumnPlan],
+    number: int,
+    cells: list[str],
+    now: dt.datetime,
+    indexers: list[Callable[[str], str] | None] | None = None,
 ) -> tuple[Row | None, list[FieldError]]:
+    """One row checked and put in stored form; ``indexers`` (one per plan, see ``ColumnPlan.indexer``)
+    are passed by ``validate_table`` so that keyed hash states are built once per file, not per row."""
     row = Row(number)
     errors: list[FieldError] = []
+    width = len(cells)
+    if indexers is None:
+        indexers = [plan.indexer for plan in plans]
 
     def cell(index: int) -> str:
-        return cells[index].strip() if index < len(cells) else ""
+        return cells[index].strip() if index < width else ""
 
-    if len(cells) > mapping.width and any(c.strip() for c in cells[mapping.width :]):
+    if width > mapping.width and any(c.strip() for c in cells[mapping.width :]):
         errors.append(FieldError("more cells than the header row has columns", row=number))
-    for plan in plans:
-        raw = cell(plan.index)
+    for plan, index_of in zip(plans, indexers, strict=True):
+        raw = cells[plan.index].strip() if plan.index < width else ""
         if not raw:
             continue
         if plan.birth_date:
@@ -151,12 +171,13 @@ def validate_row(
                 errors.append(FieldError("longer than 2000 characters", field=plan.header, row=number))
                 continue
             normalised = raw
-        lookup = blind_index(plan.identifier, normalised) if plan.identifier else None
+        lookup = index_of(normalised) if index_of else None
         if plan.sensitive:
-            stored = values.Stored("", encrypt(normalised, context=plan.category), lookup)
+            row.cells.append(
+                Cell(plan.category, normalised, "", encrypt(normalised, context=plan.category), lookup)
+            )
         else:
-            stored = values.Stored(normalised, "", lookup)
-        row.cells.append(Cell(plan.category, normalised, stored))
+            row.cells.append(Cell(plan.category, normalised, normalised, "", lookup))
         if plan.kind and lookup:
             row.lookups.append(lookup)
     for column in mapping.columns:
@@ -216,8 +237,9 @@ def validate_table(
     good: list[Row] = []
     errors: list[FieldError] = []
     rejected = 0
+    indexers = [plan.indexer for plan in plans]
     for n, (number, cells) in enumerate(table.rows, start=1):
-        row, errs = validate_row(policy, mapping, plans, number, cells, now)
+        row, errs = validate_row(policy, mapping, plans, number, cells, now, indexers)
         if row is None:
             rejected += 1
             errors.extend(errs)

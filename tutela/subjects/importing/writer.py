@@ -1,9 +1,12 @@
 """Writing validated rows, set-based: a few queries per batch, never one per row.
 
-For each batch: the people already known are found with ``lookup__in`` queries on the blind indexes of
-their e-mail, phone and national number; their items and relationships with this controller are read in
-one query each; then new people are inserted with ``bulk_create``, new items and relationships with COPY
-(PostgreSQL) or ``executemany`` (SQLite), changed values updated by primary key. One audit entry per batch
+The people already known are found once per file, under the import lock: the blind indexes of every
+row's e-mail, phone and national number go into a temporary table joined once with the items' look-up
+index (merges followed). The map is then kept up to date with what each batch writes. For each batch:
+the items and relationships of its known people with this controller are read in one query each; new
+people, new items and new relationships are written with COPY on PostgreSQL (ids taken from the
+sequence first; items as text lines built from per-batch templates) and with ``bulk_create`` /
+``executemany`` on SQLite; changed values are updated by primary key. One audit entry per batch
 (counts, file hash, source), plus one per changed value carrying the old value's provenance (with the
 person's id, so erasure can redact it).
 """
@@ -12,16 +15,28 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar
 
+from django.db import connection
 from django.db.models import F
 
 from tutela.core import clock, crypto
 from tutela.core.audit import AuditRecord, audit_many
 from tutela.core.errors import FieldError
-from tutela.subjects.importing.fastsql import date_value, dt_value, insert_rows, update_rows
+from tutela.subjects.importing.fastsql import (
+    TempKeys,
+    copy_escape,
+    copy_lines,
+    copy_text,
+    date_value,
+    dt_value,
+    insert_rows,
+    next_ids,
+    update_rows,
+)
 from tutela.subjects.importing.validate import Cell, ColumnPlan, Row
 from tutela.subjects.models import DataItem, Relationship, Subject
 from tutela.subjects.scoping import IN_USE
@@ -67,6 +82,26 @@ REL_INSERT = [
     "created_at",
     "updated_at",
 ]
+#: the same columns, in the order of the COPY text lines built by ``ItemRows`` (varying columns first)
+ITEM_COPY = [
+    "subject",
+    "category",
+    "value",
+    "value_sealed",
+    "lookup",
+    "collected_at",
+    "purposes",
+    "controller",
+    "source",
+    "source_detail",
+    "status",
+    "provided_by_subject",
+    "on_behalf_of",
+    "instruction_ref",
+    "created_at",
+    "updated_at",
+]
+SUBJECT_COPY = ["id", "public_id", "language", "created_at", "updated_at", "version"]
 REL_UPDATE = ["started_on", "ended_on", "last_interest_on", "updated_at"]
 REL_DATES = ("started_on", "ended_on", "last_interest_on")
 
@@ -125,8 +160,8 @@ class Rel(NamedTuple):
 
 
 def _same(item: Held, cell: Cell) -> bool:
-    if cell.stored.lookup:
-        return item.lookup == cell.stored.lookup
+    if cell.lookup:
+        return item.lookup == cell.lookup
     if item.value_sealed:
         return crypto.decrypt(item.value_sealed, context=item.category) == cell.normalised
     return item.value == cell.normalised
@@ -145,8 +180,23 @@ def _provenance(
     }
 
 
-def _known_subjects(lookups: list[str]) -> dict[str, int]:
-    """blind index -> id of the live person holding it (merges followed)."""
+def _follow_merges(found: dict[str, int]) -> dict[str, int]:
+    """Point each blind index at the live person its holder was merged into (if any)."""
+    merged: dict[int, int] = {}
+    for part in chunks(sorted(set(found.values()))):
+        merged.update(
+            Subject.objects.filter(pk__in=part, merged_into__isnull=False).values_list("pk", "merged_into_id")
+        )
+    if not merged:
+        return found
+    from tutela.subjects.selectors import _follow
+
+    live = {old: _follow(new) for old, new in merged.items()}
+    return {lk: (person.pk if (person := live.get(sid)) else sid) for lk, sid in found.items()}
+
+
+def _lookup_owners(lookups: Sequence[str]) -> dict[str, int]:
+    """blind index -> id of the live person holding it (merges followed), for a few look-ups."""
     found: dict[str, int] = {}
     for part in chunks(lookups):
         for lookup, subject_id in (
@@ -156,42 +206,152 @@ def _known_subjects(lookups: list[str]) -> dict[str, int]:
         ):
             if lookup:
                 found.setdefault(lookup, subject_id)
-    merged = dict(
-        Subject.objects.filter(pk__in=set(found.values()), merged_into__isnull=False).values_list(
-            "pk", "merged_into_id"
-        )
-    )
-    if merged:
-        from tutela.subjects.selectors import _follow
-
-        live = {old: _follow(new) for old, new in merged.items()}
-        found = {lk: (person.pk if (person := live.get(sid)) else sid) for lk, sid in found.items()}
-    return found
+    return _follow_merges(found)
 
 
-def ambiguous_rows(rows: Sequence[Row]) -> list[FieldError]:
-    """Rows whose identifiers belong to different people already in the register (read-only check, run
-    before anything is written): importing them would tie two people together."""
+def known_subjects(lookups: Sequence[str]) -> dict[str, int]:
+    """blind index -> id of the live person holding it (merges followed), for all of a file's look-ups at
+    once: one temporary table joined with the items' look-up index, where ``lookup IN (…)`` chunks cost a
+    query per 2,000 values and most of an import's time. Run it inside the import's transaction."""
+    qn = connection.ops.quote_name
+    item, person = qn(DataItem._meta.db_table), qn(Subject._meta.db_table)
+    found: dict[str, int] = {}
+    with TempKeys("tutela_import_lookup") as keys:
+        keys.fill(lookups)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT d.lookup, d.subject_id FROM {keys.name} t "  # noqa: S608 - names, not input
+                f"JOIN {item} d ON d.lookup = t.k JOIN {person} s ON s.id = d.subject_id "
+                "WHERE d.status IN (%s, %s) AND s.erased_at IS NULL ORDER BY d.subject_id",
+                [str(status) for status in IN_USE],
+            )
+            for lookup, subject_id in cursor.fetchall():
+                found.setdefault(lookup, subject_id)
+    return _follow_merges(found)
+
+
+def ambiguous_rows(rows: Sequence[Row], known: dict[str, int]) -> list[FieldError]:
+    """Rows whose identifiers belong to different people already in the register (checked before anything
+    is written, against ``known_subjects`` of the whole file): importing them would tie two people together."""
     errors: list[FieldError] = []
-    for batch in chunks(rows, 5000):
-        known = _known_subjects(sorted({lk for row in batch for lk in row.lookups}))
-        for row in batch:
-            ids = sorted({known[lk] for lk in row.lookups if lk in known})
-            if len(ids) > 1:
-                errors.append(
-                    FieldError(
-                        "the e-mail, phone or national number of this row belong to different people "
-                        f"(ids {', '.join(map(str, ids))}): merge them first (`tutela subject merge`)",
-                        row=row.number,
-                    )
+    for row in rows:
+        ids = sorted({known[lk] for lk in row.lookups if lk in known})
+        if len(ids) > 1:
+            errors.append(
+                FieldError(
+                    "the e-mail, phone or national number of this row belong to different people "
+                    f"(ids {', '.join(map(str, ids))}): merge them first (`tutela subject merge`)",
+                    row=row.number,
                 )
+            )
     return errors
 
 
-def write_batch(rows: list[Row], ctx: Context, counts: Counts, *, batch_no: int) -> None:
+class ItemRows:
+    """The new DataItem rows of a batch. On PostgreSQL each becomes a COPY text line at once, from a
+    per-category template holding the batch's constant columns; elsewhere a tuple for ``executemany``."""
+
+    def __init__(self, ctx: Context, purposes: dict[str, str], now: dt.datetime) -> None:
+        self.copy = connection.vendor == "postgresql"
+        self.ctx, self.purposes = ctx, purposes
+        self.now_db = dt_value(now)
+        self.lines: list[str] = []
+        self.rows: list[tuple[Any, ...]] = []
+        self._moments: dict[dt.datetime | None, Any] = {None: self.now_db}
+        if self.copy:
+            tail = "\t".join(
+                copy_text(v)
+                for v in (
+                    ctx.controller,
+                    ctx.source,
+                    ctx.detail,
+                    DataItem.Status.ACTIVE.value,
+                    ctx.from_subject,
+                    "",
+                    "",
+                    self.now_db,
+                    self.now_db,
+                )
+            )
+            self._head = {cat: f"\t{copy_escape(cat)}\t" for cat in purposes}
+            self._tail = {cat: f"\t{copy_escape(p)}\t{tail}\n" for cat, p in purposes.items()}
+            self._moments = {None: copy_text(self.now_db)}
+
+    def __len__(self) -> int:
+        return len(self.lines) if self.copy else len(self.rows)
+
+    def _at(self, at: dt.datetime | None) -> Any:
+        found = self._moments.get(at)
+        if found is None:
+            found = copy_text(dt_value(at)) if self.copy else dt_value(at)
+            self._moments[at] = found
+        return found
+
+    def add(self, sid: int, row: Row, cell: Cell) -> None:
+        if self.copy:
+            value = copy_escape(cell.value)
+            sealed = cell.value_sealed and copy_escape(cell.value_sealed)
+            lookup = cell.lookup or "\\N"
+            at = self._at(row.collected_at)
+            self.lines.append(
+                f"{sid}{self._head[cell.category]}{value}\t{sealed}\t{lookup}\t{at}{self._tail[cell.category]}"
+            )
+            return
+        ctx = self.ctx
+        self.rows.append(
+            (
+                sid,
+                ctx.controller,
+                cell.category,
+                cell.value,
+                cell.value_sealed,
+                cell.lookup,
+                ctx.source,
+                ctx.detail,
+                self._at(row.collected_at),
+                self.purposes[cell.category],
+                DataItem.Status.ACTIVE.value,
+                ctx.from_subject,
+                "",
+                "",
+                self.now_db,
+                self.now_db,
+            )
+        )
+
+    def write(self) -> None:
+        if self.copy:
+            copy_lines(DataItem, ITEM_COPY, "".join(self.lines))
+        else:
+            insert_rows(DataItem, ITEM_INSERT, self.rows)
+
+
+def _create_people(languages: list[str], now: dt.datetime) -> list[int]:
+    """Insert new people (one per language given) and return their ids, in order."""
+    if connection.vendor != "postgresql":
+        people = [Subject(language=lang, created_at=now, updated_at=now) for lang in languages]
+        Subject.objects.bulk_create(people, batch_size=CHUNK)
+        return [int(p.pk) for p in people]
+    ids = next_ids(Subject, len(languages))
+    at = copy_text(dt_value(now))
+    copy_lines(
+        Subject,
+        SUBJECT_COPY,
+        "".join(
+            f"{pk}\t{uuid.uuid4()}\t{copy_escape(lang)}\t{at}\t{at}\t1\n"
+            for pk, lang in zip(ids, languages, strict=True)
+        ),
+    )
+    return ids
+
+
+def write_batch(
+    rows: list[Row], ctx: Context, counts: Counts, known: dict[str, int], *, batch_no: int
+) -> None:
+    """Write one batch. ``known`` (from ``known_subjects``) is brought up to date with what it writes:
+    the next batch then sees the people this one created, as a query of the database would."""
     now = clock.now()
     now_db = dt_value(now)
-    known = _known_subjects(sorted({lk for row in rows for lk in row.lookups}))
     # which person each row is about: a known one, or a new one shared by rows with a common identifier
     new_of_lookup: dict[str, int] = {}
     new_rows: list[list[Row]] = []
@@ -211,60 +371,29 @@ def write_batch(rows: list[Row], ctx: Context, counts: Counts, *, batch_no: int)
 
     purposes = {cat: json.dumps(list(plan.purposes)) for cat, plan in ctx.plans.items()}
     detail = ctx.detail
-    item_rows: list[tuple[Any, ...]] = []
+    items = ItemRows(ctx, purposes, now)
+    new_item = items.add
     rel_rows: list[tuple[Any, ...]] = []
-    moments: dict[dt.datetime, Any] = {}
-
-    def at_db(row: Row) -> Any:
-        if row.collected_at is None:
-            return now_db
-        if row.collected_at not in moments:
-            moments[row.collected_at] = dt_value(row.collected_at)
-        return moments[row.collected_at]
-
-    def new_item(sid: int, row: Row, cell: Cell) -> None:
-        item_rows.append(
-            (
-                sid,
-                ctx.controller,
-                cell.category,
-                cell.stored.value,
-                cell.stored.value_sealed,
-                cell.stored.lookup,
-                ctx.source,
-                detail,
-                at_db(row),
-                purposes[cell.category],
-                DataItem.Status.ACTIVE.value,
-                ctx.from_subject,
-                "",
-                "",
-                now_db,
-                now_db,
-            )
-        )
+    #: look-ups whose holders this batch changes among people already known (re-read after writing)
+    touched: set[str] = set()
 
     # new people
-    people = [
-        Subject(
-            language=next((r.language for r in group if r.language), "en"), created_at=now, updated_at=now
-        )
-        for group in new_rows
-    ]
-    Subject.objects.bulk_create(people, batch_size=CHUNK)
-    for person, group in zip(people, new_rows, strict=True):
+    people = _create_people(
+        [next((r.language for r in group if r.language), "en") for group in new_rows], now
+    )
+    for pk, group in zip(people, new_rows, strict=True):
         counts.imported += len(group)
-        counts.subject_ids.append(person.pk)
+        counts.subject_ids.append(pk)
         cells: dict[tuple[str, str], tuple[Row, Cell]] = {}
         for row in group:
             for cell in row.cells:
-                cells[(cell.category, cell.stored.lookup or cell.normalised)] = (row, cell)
+                cells[(cell.category, cell.lookup or cell.normalised)] = (row, cell)
         for row, cell in cells.values():
-            new_item(person.pk, row, cell)
+            new_item(pk, row, cell)
         wanted = _wanted_dates(group, ctx, now, exists=False)
         rel_rows.append(
             (
-                person.pk,
+                pk,
                 ctx.controller,
                 ctx.subject_type,
                 *(date_value(wanted.get(k)) for k in REL_DATES),
@@ -311,14 +440,16 @@ def write_batch(rows: list[Row], ctx: Context, counts: Counts, *, batch_no: int)
                     changed = True
                     if not held_items:
                         new_item(sid, row, cell)
+                        if cell.lookup:
+                            touched.add(cell.lookup)
                         existing[(sid, cell.category)] = [
                             Held(
                                 0,
                                 sid,
                                 cell.category,
-                                cell.stored.value,
-                                cell.stored.value_sealed,
-                                cell.stored.lookup,
+                                cell.value,
+                                cell.value_sealed,
+                                cell.lookup,
                                 ctx.source,
                                 detail,
                                 now,
@@ -326,12 +457,13 @@ def write_batch(rows: list[Row], ctx: Context, counts: Counts, *, batch_no: int)
                         ]
                         continue
                     old = held_items[0]
+                    touched.update(lk for lk in (old.lookup, cell.lookup) if lk)
                     at = row.collected_at or now
                     item_updates.append(
                         (
-                            cell.stored.value,
-                            cell.stored.value_sealed,
-                            cell.stored.lookup,
+                            cell.value,
+                            cell.value_sealed,
+                            cell.lookup,
                             ctx.source,
                             detail,
                             dt_value(at),
@@ -342,9 +474,9 @@ def write_batch(rows: list[Row], ctx: Context, counts: Counts, *, batch_no: int)
                         )
                     )
                     held_items[0] = old._replace(
-                        value=cell.stored.value,
-                        value_sealed=cell.stored.value_sealed,
-                        lookup=cell.stored.lookup,
+                        value=cell.value,
+                        value_sealed=cell.value_sealed,
+                        lookup=cell.lookup,
                     )
                     audits.append(
                         AuditRecord(
@@ -367,7 +499,7 @@ def write_batch(rows: list[Row], ctx: Context, counts: Counts, *, batch_no: int)
                                     ctx.source,
                                     detail,
                                     at,
-                                    None if cell.stored.value_sealed else cell.stored.value,
+                                    None if cell.value_sealed else cell.value,
                                 ),
                                 "value_changed": True,
                                 "via": "import",
@@ -409,11 +541,11 @@ def write_batch(rows: list[Row], ctx: Context, counts: Counts, *, batch_no: int)
         for lang, ids in lang_updates.items():
             for part in chunks(ids):
                 Subject.objects.filter(pk__in=part).update(language=lang)
-    insert_rows(DataItem, ITEM_INSERT, item_rows)
+    items.write()
     update_rows(DataItem, ITEM_UPDATE, item_updates)
     insert_rows(Relationship, REL_INSERT, rel_rows)
     update_rows(Relationship, REL_UPDATE, rel_updates)
-    counts.items_created += len(item_rows)
+    counts.items_created += len(items)
     counts.items_updated += len(item_updates)
     audits.insert(
         0,
@@ -431,14 +563,25 @@ def write_batch(rows: list[Row], ctx: Context, counts: Counts, *, batch_no: int)
                 "subject_type": ctx.subject_type,
                 "source": ctx.source,
                 "source_detail": ctx.source_detail,
-                "subjects_created": [p.pk for p in people],
+                "subjects_created": people,
                 "subjects_updated": len(old_rows),
-                "items_created": len(item_rows),
+                "items_created": len(items),
                 "items_updated": len(item_updates),
             },
         ),
     )
     audit_many(audits)
+    # keep ``known`` what a query would now return: the new people's identifiers, and the holders of the
+    # look-ups whose items this batch added to or changed for people already known
+    for lookup, slot in new_of_lookup.items():
+        known[lookup] = people[slot]
+    if touched:
+        fresh = _lookup_owners(sorted(touched))
+        for lookup in touched:
+            if lookup in fresh:
+                known[lookup] = fresh[lookup]
+            else:
+                known.pop(lookup, None)
 
 
 def _wanted_dates(
