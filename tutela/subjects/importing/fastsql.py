@@ -118,7 +118,6 @@ class TempKeys:
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(f"COPY {self.name} (k) FROM STDIN") as copy:
                     copy.write("".join(f"{k}\n" for k in keys))
-                cursor.execute(f"ANALYZE {self.name}")
             else:
                 cursor.executemany(f"INSERT INTO {self.name} (k) VALUES (%s)", [(k,) for k in keys])  # noqa: S608
 

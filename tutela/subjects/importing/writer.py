@@ -218,13 +218,23 @@ def known_subjects(lookups: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     with TempKeys("tutela_import_lookup") as keys:
         keys.fill(lookups)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT d.lookup, d.subject_id FROM {keys.name} t "  # noqa: S608 - names, not input
-                f"JOIN {item} d ON d.lookup = t.k JOIN {person} s ON s.id = d.subject_id "
-                "WHERE d.status IN (%s, %s) AND s.erased_at IS NULL ORDER BY d.subject_id",
-                [str(status) for status in IN_USE],
+        if connection.vendor == "postgresql":
+            # one index probe per key, in key order (neighbouring leaf pages): a merge join would read the
+            # whole look-up index and the items behind it, and grow with the register, not the file
+            sql = (
+                f"SELECT t.k, m.subject_id FROM (SELECT k FROM {keys.name} ORDER BY k) t "  # noqa: S608
+                f"CROSS JOIN LATERAL (SELECT d.subject_id FROM {item} d JOIN {person} s ON s.id = d.subject_id "
+                "WHERE d.lookup = t.k AND d.status IN (%s, %s) AND s.erased_at IS NULL "
+                "ORDER BY d.subject_id LIMIT 1) m"
             )
+        else:
+            sql = (
+                f"SELECT d.lookup, d.subject_id FROM {keys.name} t "  # noqa: S608
+                f"JOIN {item} d ON d.lookup = t.k JOIN {person} s ON s.id = d.subject_id "
+                "WHERE d.status IN (%s, %s) AND s.erased_at IS NULL ORDER BY d.subject_id"
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [str(status) for status in IN_USE])
             for lookup, subject_id in cursor.fetchall():
                 found.setdefault(lookup, subject_id)
     return _follow_merges(found)
