@@ -218,8 +218,12 @@ def test_archived_items_leave_normal_use(archived: Any) -> None:
     subject, items = archived
     dpo = Principal(actor="t", role="dpo")
     assert not visible_items(dpo).filter(subject=subject).exists()
-    archivist = Principal(actor="a", role="archive", archive_access=True)
+    controller = items[0].controller
+    archivist = Principal(actor="a", role="archive", controller=controller, archive_access=True)
     assert visible_items(archivist, include_archived=True).filter(subject=subject).count() == len(items)
+    other = next(c for c in ("crm-asbl", "ac-cs") if c != controller)
+    stranger = Principal(actor="b", role="archive", controller=other, archive_access=True)
+    assert not visible_items(stranger, include_archived=True).filter(subject=subject).exists()
 
 
 @pytest.mark.django_db

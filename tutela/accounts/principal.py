@@ -19,8 +19,11 @@ class Principal:
 
     @property
     def is_group_wide(self) -> bool:
-        """DPO, privacy officer and auditor see both entities; staff and integrations see their own."""
-        return self.role in (Role.DPO, Role.PRIVACY_OFFICER, Role.AUDITOR) or not self.controller
+        """DPO, privacy officer and auditor see both entities; staff, integrations and archivists their own
+        (an account of those roles without an entity sees nothing: it is never taken for a group-wide one)."""
+        if self.role in (Role.DPO, Role.PRIVACY_OFFICER, Role.AUDITOR):
+            return True
+        return not self.controller and self.role not in (Role.STAFF, Role.INTEGRATION, Role.ARCHIVE)
 
     @property
     def can_write(self) -> bool:

@@ -31,7 +31,7 @@ def staff_create(
     """Create a staff account; returns the user and the password (generated when not given)."""
     if role not in Role.values:
         raise InvalidInput(f"role {role!r} is unknown; choose one of {', '.join(Role.values)}")
-    if role in (Role.STAFF, Role.INTEGRATION) and not controller:
+    if role in (Role.STAFF, Role.INTEGRATION, Role.ARCHIVE) and not controller:
         raise InvalidInput(f"a {role} account belongs to one controller: give --controller")
     if controller:
         from tutela.policy.selectors import active_policy

@@ -155,7 +155,7 @@ def archive_open(
     if errors:
         raise InvalidInput("the archive can only be opened on a stated legal ground", errors=errors)
     qs = DataItem.objects.filter(status=DataItem.Status.ARCHIVED)
-    if principal.controller and not principal.is_group_wide:
+    if not principal.is_group_wide:
         qs = qs.filter(controller=principal.controller)
     if item_id is not None:
         qs = qs.filter(pk=item_id)
