@@ -380,7 +380,8 @@ def _disclosures(people: list[tuple[int, str, str]], first_item: int, policy: Po
     pairs = list(names.values_list("id", "subject_id"))  # read before COPY starts (one query at a time)
     stamp = now.isoformat()
     rows = (
-        (disclosure.id, recipient.id, sid, item_id, item_id, "user.contact.email", stamp) for item_id, sid in pairs
+        (disclosure.id, recipient.id, sid, item_id, item_id, "user.contact.email", stamp)
+        for item_id, sid in pairs
     )
     columns = ["disclosure_id", "recipient_id", "subject_id", "item_id", "item_ref", "category", "at"]
     count = bulk_load(DisclosedItem, columns, rows, expected=len(pairs))
