@@ -62,7 +62,6 @@ class DataItem(models.Model):
         indexes = [
             models.Index(fields=["lookup"], name="item_lookup"),
             models.Index(fields=["subject", "controller"], name="item_subject_controller"),
-            models.Index(fields=["controller", "status", "category"], name="item_controller_status"),
             # the retention sweep reads each purpose set's items old enough to be due (a range, not a scan)
             models.Index(
                 fields=["purposes", "collected_at"],
