@@ -128,10 +128,14 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": env_int("TUTELA_SQLITE_TIMEOUT", 30, minimum=1),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
-elif _db["ENGINE"].startswith("django.db.backends.postgresql"):
+# TUTELA_DB_POOLER: PostgreSQL is reached through a transaction-mode connection pooler (PgBouncer …): no
+# startup options and no server-side prepared statements, which such poolers refuse or lose.
+TUTELA_DB_POOLER = env_bool("TUTELA_DB_POOLER", False)
+if _db["ENGINE"].startswith("django.db.backends.postgresql") and not TUTELA_DB_POOLER:
     # No JIT: Tutela's statements are short look-ups whose cost estimates can still pass the JIT threshold
     # (thousands of ids probed through an index); compiling them cost 0.3 s a statement, ten times the
-    # work itself, in the scrub of a 100,000-address list against a million people.
+    # work itself, in the scrub of a 100,000-address list against a million people. Behind a pooler, set
+    # it on the role instead: ALTER ROLE tutela SET jit = off.
     _options = _db.setdefault("OPTIONS", {})
     _options["options"] = " ".join(filter(None, [_options.get("options", ""), "-c jit=off"]))
 DATABASES = {"default": _db}

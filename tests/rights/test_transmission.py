@@ -286,3 +286,41 @@ def test_runs_that_keep_dying_are_bounded(
     (answer,) = _answers(mailoutbox)
     assert "the data are available for you to download." in answer.body
     assert len(_transmit_audits(req.pk)) == 1
+
+
+@pytest.mark.django_db
+def test_erasure_cancels_a_transmission_not_yet_made(
+    policy: Any,
+    remote: Remote,
+    settings: Any,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from tutela.rights.portability import transmissions_resume
+
+    member(ended_on=dt.date(2024, 6, 30))  # a former member: the erasure can go ahead
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # no worker reads it
+    req = open_request(
+        "portability",
+        "marie.dupont@example.be",
+        details={
+            "transmit_to": remote.url,
+            "transmit_token_sealed": crypto.encrypt("t0ken", context="request.transmit"),
+        },
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        request_fulfil(request_id=req.pk)
+    receipt = TransmissionReceipt.objects.get(request_id=req.pk)
+    assert (receipt.state, bool(receipt.body_sealed)) == ("pending", True)
+
+    erasure = open_request("erasure", "marie.dupont@example.be")
+    assert request_fulfil(request_id=erasure.pk).outcome in ("done", "partial")
+    receipt.refresh_from_db()
+    assert (receipt.state, receipt.delivered, receipt.body_sealed) == ("failed", False, "")
+
+    # a worker that starts later finds nothing to send
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        transmissions_resume()
+    assert remote.calls == 0
+    assert not _transmit_audits(req.pk)

@@ -73,10 +73,13 @@ def _run_prepared(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
     ignores ``prepare=True``; a threshold no query count reaches instead prepares exactly the statements
     that ask, as this one does, and nothing else (Django's own cursors bind on the client, never prepare)."""
     import psycopg
+    from django.conf import settings
 
     connection.ensure_connection()
     raw = connection.connection
-    if not isinstance(raw, psycopg.Connection):  # pragma: no cover - psycopg 2 or another driver
+    if settings.TUTELA_DB_POOLER or not isinstance(raw, psycopg.Connection):
+        # behind a transaction-mode pooler a statement prepared on one server connection is unknown on the
+        # next: bind on the client like every other statement
         with connection.cursor() as cur:
             cur.execute(sql, params)
             return list(cur.fetchall())

@@ -190,7 +190,14 @@ class _Decider:
             def later(unique: list[str]) -> Callable[[], ChunkFacts]:
                 future = pool.submit(fetch_chunk, run, unique, self.purpose, self.controller, self.policy)
                 started.append(future)
-                return lambda: build_chunk(future.result(), self.purpose, self.controller, self.today)
+
+                def facts() -> ChunkFacts:
+                    # the worker's driver errors become Django's, and mark the connection as Django's do
+                    with connection.wrap_database_errors:
+                        rows = future.result()
+                    return build_chunk(rows, self.purpose, self.controller, self.today)
+
+                return facts
 
             try:
                 yield later

@@ -122,6 +122,7 @@ def erase_subject(req: RightsRequest) -> ErasureResult:
             from tutela.rights.packages import forget_subject
 
             forget_subject(subject_id)
+            _cancel_transmissions(subject_id)
         if result.complete:
             Interaction.objects.filter(subject_id=subject_id).delete()
             Relationship.objects.filter(subject_id=subject_id).delete()
@@ -153,6 +154,22 @@ def erase_subject(req: RightsRequest) -> ErasureResult:
             },
         )
     return result
+
+
+def _cancel_transmissions(subject_id: int) -> None:
+    """A transmission to another controller not yet made holds a copy of the erased data: it is cancelled
+    and the copy goes now (a worker that starts later finds nothing to send)."""
+    from tutela.rights.models import TransmissionReceipt, TransmissionState
+
+    TransmissionReceipt.objects.filter(
+        request__in=RightsRequest.objects.filter(subject_id=subject_id),
+        state__in=[TransmissionState.PENDING, TransmissionState.SENDING],
+    ).update(
+        state=TransmissionState.FAILED,
+        delivered=False,
+        body_sealed="",
+        response_excerpt="cancelled: the person's data were erased before it was sent",
+    )
 
 
 def _forget_requests(subject_id: int, *, keep: int) -> None:

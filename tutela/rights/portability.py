@@ -16,7 +16,7 @@ import hashlib
 import io
 import json
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -117,8 +117,8 @@ class _Claim:
     receipt_id: int
     run: int
     url: str
-    body: bytes
-    token: str
+    body: bytes = field(repr=False)
+    token: str = field(repr=False)
 
 
 def _claim(receipt_id: int) -> _Claim | None:
@@ -146,6 +146,13 @@ def _claim(receipt_id: int) -> _Claim | None:
             )
             return None
         details = RightsRequest.objects.values_list("details", flat=True).get(pk=receipt.request_id) or {}
+        if not details.get("transmit_to"):
+            # the request no longer names where to send (its person was erased): nothing goes anywhere
+            receipt.state = TransmissionState.FAILED
+            receipt.body_sealed = ""
+            receipt.response_excerpt = "cancelled: the request no longer names the receiving controller"
+            receipt.save(update_fields=["state", "body_sealed", "response_excerpt"])
+            return None
         receipt.state = TransmissionState.SENDING
         receipt.runs += 1
         receipt.claimed_at = now
@@ -154,7 +161,7 @@ def _claim(receipt_id: int) -> _Claim | None:
         return _Claim(
             receipt_id=receipt.pk,
             run=receipt.runs,
-            url=str(details.get("transmit_to") or receipt.endpoint),
+            url=str(details["transmit_to"]),
             body=crypto.decrypt(receipt.body_sealed, context="request.transmission").encode(),
             token=crypto.decrypt(sealed_token, context="request.transmit") if sealed_token else "",
         )

@@ -105,7 +105,9 @@ class TempKeys:
     thousands of ``IN (…)`` parameters. Use inside a transaction; it is dropped on leaving the block."""
 
     def __init__(self, name: str) -> None:
-        self.name = connection.ops.quote_name(name)
+        # the temporary schema named outright: a DROP must never reach a permanent table of that name
+        schema = "pg_temp" if connection.vendor == "postgresql" else "temp"
+        self.name = f"{schema}.{connection.ops.quote_name(name)}"
 
     def __enter__(self) -> TempKeys:
         with connection.cursor() as cursor:
