@@ -73,8 +73,8 @@ def remote(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Remote]:
         server.server_close()
 
 
-def _portability(url: str) -> RightsRequest:
-    member()
+def _portability(url: str, *, ended_on: dt.date | None = None) -> RightsRequest:
+    member(ended_on=ended_on)
     return open_request(
         "portability",
         "marie.dupont@example.be",
@@ -298,16 +298,8 @@ def test_erasure_cancels_a_transmission_not_yet_made(
 ) -> None:
     from tutela.rights.portability import transmissions_resume
 
-    member(ended_on=dt.date(2024, 6, 30))  # a former member: the erasure can go ahead
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # no worker reads it
-    req = open_request(
-        "portability",
-        "marie.dupont@example.be",
-        details={
-            "transmit_to": remote.url,
-            "transmit_token_sealed": crypto.encrypt("t0ken", context="request.transmit"),
-        },
-    )
+    req = _portability(remote.url, ended_on=dt.date(2024, 6, 30))  # a former member: erasure goes ahead
     with django_capture_on_commit_callbacks(execute=True):
         request_fulfil(request_id=req.pk)
     receipt = TransmissionReceipt.objects.get(request_id=req.pk)
