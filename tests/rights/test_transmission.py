@@ -316,3 +316,34 @@ def test_erasure_cancels_a_transmission_not_yet_made(
         transmissions_resume()
     assert remote.calls == 0
     assert not _transmit_audits(req.pk)
+
+
+@pytest.mark.django_db
+def test_tutela_rights_retry_sends_what_no_worker_took_up(
+    policy: Any,
+    remote: Remote,
+    settings: Any,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # no worker reads it
+    req = _portability(remote.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        request_fulfil(request_id=req.pk)
+    assert remote.calls == 0 and not _answers(mailoutbox)
+
+    capsys.readouterr()
+    with django_capture_on_commit_callbacks(execute=True):  # the letter goes when the outcome commits
+        call_command("rights", "retry", "--json")
+    report = json.loads(capsys.readouterr().out)
+    assert report["transmissions_tried"] == 1 and report["transmissions_waiting"] == 0
+    assert remote.calls == 1
+    assert TransmissionReceipt.objects.get(request_id=req.pk).state == "delivered"
+    (answer,) = _answers(mailoutbox)
+    assert DELIVERED in answer.body
+
+    call_command("rights", "retry", "--json")
+    assert json.loads(capsys.readouterr().out)["transmissions_tried"] == 0 and remote.calls == 1

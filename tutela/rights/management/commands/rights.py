@@ -133,6 +133,10 @@ class Command(TutelaCommand):
             help="delete access/portability packages older than TUTELA_PACKAGE_DAYS and those of erased people",
         )
         pp.add_argument("--days", type=int, default=None, help="override TUTELA_PACKAGE_DAYS")
+        subs.add_parser(
+            "retry",
+            help="deliver the Art. 19 notices and the direct transmissions that have not gone (cron it daily)",
+        )
 
     def sub_deadline(self, **o: Any) -> Result:
         from tutela.rights.deadlines import deadline_for
@@ -322,6 +326,29 @@ class Command(TutelaCommand):
                 payload={"items": count},
             )
         return Result({"path": str(path), "items": count}, f"{path}: {count} items")
+
+    def sub_retry(self, **o: Any) -> Result:
+        from tutela.rights.models import Notice, TransmissionReceipt
+        from tutela.rights.portability import transmissions_resume
+        from tutela.rights.propagation import notices_retry
+
+        notices = notices_retry()
+        transmissions = transmissions_resume()
+        data = {
+            "notices_tried": notices,
+            "notices_waiting": Notice.objects.filter(status__in=("pending", "failed"))
+            .exclude(body_sealed="")
+            .count(),
+            "transmissions_tried": transmissions,
+            "transmissions_waiting": TransmissionReceipt.objects.filter(
+                state__in=("pending", "sending")
+            ).count(),
+        }
+        return Result(
+            data,
+            f"notices: {notices} tried, {data['notices_waiting']} still waiting; "
+            f"transmissions: {transmissions} tried, {data['transmissions_waiting']} still waiting",
+        )
 
     def sub_purge_packages(self, **o: Any) -> Result:
         from tutela.rights.packages import package_days, purge
