@@ -85,6 +85,18 @@ def _portability(url: str, *, ended_on: dt.date | None = None) -> RightsRequest:
     )
 
 
+def _fulfilled_with_no_worker(
+    url: str, settings: Any, capture: Any, *, ended_on: dt.date | None = None
+) -> RightsRequest:
+    """A portability request fulfilled while the task queue is one no worker reads: the transmission is
+    recorded (``pending``), not sent."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    req = _portability(url, ended_on=ended_on)
+    with capture(execute=True):
+        request_fulfil(request_id=req.pk)
+    return req
+
+
 def _answers(outbox: list[Any]) -> list[Any]:
     return [m for m in outbox if m.extra_headers.get("X-Tutela-Letter") == "answer"]
 
@@ -230,11 +242,7 @@ def test_the_fulfilment_commits_first_and_a_dead_run_is_taken_over(
 ) -> None:
     from tutela.rights.portability import CLAIM_SECONDS, transmissions_resume
 
-    # a queue no worker reads: the transmission is recorded, not sent
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    req = _portability(remote.url)
-    with django_capture_on_commit_callbacks(execute=True):
-        request_fulfil(request_id=req.pk)
+    req = _fulfilled_with_no_worker(remote.url, settings, django_capture_on_commit_callbacks)
     req.refresh_from_db()
     receipt = TransmissionReceipt.objects.get(request_id=req.pk)
     assert req.status == "answered" and Path(req.details["package"]).exists()
@@ -270,10 +278,7 @@ def test_runs_that_keep_dying_are_bounded(
 ) -> None:
     from tutela.rights.portability import CLAIM_SECONDS, MAX_RUNS, transmissions_resume
 
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    req = _portability(remote.url)
-    with django_capture_on_commit_callbacks(execute=True):
-        request_fulfil(request_id=req.pk)
+    req = _fulfilled_with_no_worker(remote.url, settings, django_capture_on_commit_callbacks)
     overdue = clock.now() - dt.timedelta(seconds=CLAIM_SECONDS + 60)
     TransmissionReceipt.objects.filter(request_id=req.pk).update(
         state="sending", runs=MAX_RUNS, claimed_at=overdue
@@ -298,10 +303,9 @@ def test_erasure_cancels_a_transmission_not_yet_made(
 ) -> None:
     from tutela.rights.portability import transmissions_resume
 
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # no worker reads it
-    req = _portability(remote.url, ended_on=dt.date(2024, 6, 30))  # a former member: erasure goes ahead
-    with django_capture_on_commit_callbacks(execute=True):
-        request_fulfil(request_id=req.pk)
+    req = _fulfilled_with_no_worker(  # a former member: the erasure goes ahead
+        remote.url, settings, django_capture_on_commit_callbacks, ended_on=dt.date(2024, 6, 30)
+    )
     receipt = TransmissionReceipt.objects.get(request_id=req.pk)
     assert (receipt.state, bool(receipt.body_sealed)) == ("pending", True)
 
@@ -329,10 +333,7 @@ def test_tutela_rights_retry_sends_what_no_worker_took_up(
 ) -> None:
     from django.core.management import call_command
 
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # no worker reads it
-    req = _portability(remote.url)
-    with django_capture_on_commit_callbacks(execute=True):
-        request_fulfil(request_id=req.pk)
+    req = _fulfilled_with_no_worker(remote.url, settings, django_capture_on_commit_callbacks)
     assert remote.calls == 0 and not _answers(mailoutbox)
 
     capsys.readouterr()
