@@ -19,15 +19,13 @@ class Principal:
 
     @property
     def is_group_wide(self) -> bool:
-        """DPO, privacy officer and auditor see both entities; staff, integrations and archivists their own
-        (an account of those roles without an entity sees nothing: it is never taken for a group-wide one)."""
-        if self.role in (Role.DPO, Role.PRIVACY_OFFICER, Role.AUDITOR):
-            return True
-        return not self.controller and self.role not in (Role.STAFF, Role.INTEGRATION, Role.ARCHIVE)
+        """DPO, privacy officer and auditor see both entities; every other role (staff, integrations,
+        archivists, the public) at most its own entity: a role without an entity sees nothing."""
+        return self.role in (Role.DPO, Role.PRIVACY_OFFICER, Role.AUDITOR)
 
     @property
     def can_write(self) -> bool:
-        return self.role != Role.AUDITOR
+        return self.role not in (Role.AUDITOR, "public")
 
     @property
     def can_decide(self) -> bool:
@@ -35,7 +33,9 @@ class Principal:
         return self.role in (Role.DPO, Role.PRIVACY_OFFICER)
 
 
+#: Tutela itself (the sweep, workers, signal receivers); group-wide
 SYSTEM = Principal(actor="system", role=Role.DPO)
+#: the operator at the shell: whoever can run ``tutela`` can read the database and the keys anyway
 CLI = Principal(actor="cli", role=Role.DPO)
 
 
@@ -57,3 +57,18 @@ def principal_for_user(user: Any) -> Principal | None:
         purposes=tuple(profile.purposes or ()),
         user_id=getattr(user, "pk", None),
     )
+
+
+#: anyone on the public portal or a public API route: may act only on a person through a proof (a code or a
+#: private link) the service itself checks; never sees or changes anything by its own right
+PUBLIC = Principal(actor="anonymous", role="public")
+
+
+def public_principal(actor: str = "anonymous") -> Principal:
+    """A public caller named for the audit trail (``anonymous``, ``portal``, ``subject:<token id>``…)."""
+    return Principal(actor=actor, role="public")
+
+
+def system_principal(task: str) -> Principal:
+    """Tutela itself running ``task`` (the sweep, a worker job): group-wide, named in the audit trail."""
+    return Principal(actor=f"system:{task}", role=Role.DPO)
