@@ -10,6 +10,7 @@ from django.test import Client
 
 from tests.factories.retention import person_with
 from tests.factories.subjects import sealed_item
+from tutela.accounts.principal import SYSTEM
 from tutela.accounts.services import staff_create, token_create
 from tutela.core.audit import audit_verify
 from tutela.core.errors import InvalidInput, NotFound, Refused
@@ -43,7 +44,7 @@ def archived(policy: Any, frozen: Any) -> Any:
         purposes=["accounting"],
         collected_at=items[0].collected_at,
     )
-    assert retention_sweep().as_dict()["archived"] == 2
+    assert retention_sweep(principal=SYSTEM).as_dict()["archived"] == 2
     return subject, [*items, iban]
 
 

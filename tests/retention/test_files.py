@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tutela.accounts.principal import SYSTEM
 from tutela.core import clock
 from tutela.core.errors import InvalidInput
 from tutela.core.models import AuditEntry
@@ -66,11 +67,13 @@ def test_files_past_their_rule_are_deleted_unless_a_camera_hold_covers_them(
         case_ref="PV 2026/555",
         reason="car damaged on the parking",
     )
-    dry = retention_sweep(dry_run=True, files=True, report=tmp_path / "files.json").as_dict()
+    dry = retention_sweep(
+        principal=SYSTEM, dry_run=True, files=True, report=tmp_path / "files.json"
+    ).as_dict()
     assert all(p.exists() for p in tree.values()), "the dry run deleted a file"
     assert dry["files"] == {"due": 4, "deleted": 3, "held": 1}
 
-    result = retention_sweep(files=True).as_dict()
+    result = retention_sweep(principal=SYSTEM, files=True).as_dict()
     assert result["files"] == {"due": 4, "deleted": 3, "held": 1}
     gone = {k for k, p in tree.items() if not p.exists()}
     assert gone == {"due", "parking_due", "scan_due"}
@@ -79,7 +82,11 @@ def test_files_past_their_rule_are_deleted_unless_a_camera_hold_covers_them(
         ("cctv", 2, 1),
         ("scans/visitors", 1, 0),
     }
-    assert retention_sweep(files=True).as_dict()["files"] == {"due": 1, "deleted": 0, "held": 1}
+    assert retention_sweep(principal=SYSTEM, files=True).as_dict()["files"] == {
+        "due": 1,
+        "deleted": 0,
+        "held": 1,
+    }
 
 
 def test_recording_time_from_the_name_or_mtime(tmp_path: Path) -> None:
@@ -97,7 +104,7 @@ def test_a_mapping_naming_a_wrong_rule_is_refused(
     mapping.write_text("cctv: {rule: no-such-rule}\nscans: {rule: member-contract}\n", encoding="utf-8")
     settings.TUTELA_RETENTION_FILES_MAP = str(mapping)
     with pytest.raises(InvalidInput) as exc:
-        retention_sweep(files=True)
+        retention_sweep(principal=SYSTEM, files=True)
     assert {e.field for e in exc.value.errors} == {"cctv", "scans"}
     from tutela.retention.models import SweepRun
 

@@ -7,10 +7,6 @@ class ConsentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        try:
-            from tutela.subjects.services import subject_merged
-        except ImportError:  # the register without merge support
-            return
-        from tutela.consent.services import on_subject_merged
+        from tutela.consent.lifecycle import register
 
-        subject_merged.connect(on_subject_merged, dispatch_uid="consent.on_subject_merged")
+        register()

@@ -11,6 +11,8 @@ class SweepRun(models.Model):
     class Status(models.TextChoices):
         RUNNING = "running"
         DONE = "done"
+        #: finished, but some batches (or purpose sets) could not be done: see ``problems``
+        PARTIAL = "partial"
         FAILED = "failed"
 
     started_at = models.DateTimeField()
@@ -33,6 +35,10 @@ class SweepRun(models.Model):
     by_rule = models.JSONField(default=dict, help_text="counts per rule set and action")
     done_groups = models.JSONField(default=list, help_text="purpose sets fully swept in this run")
     error = models.TextField(blank=True)
+    problems = models.JSONField(
+        default=list,
+        help_text="what could not be done: purpose set, rules, items, error (one entry per failure)",
+    )
 
     class Meta:
         db_table = "tutela_retention_sweep_run"

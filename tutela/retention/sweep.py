@@ -8,9 +8,15 @@ inverse of adding the period). The pure rules in :mod:`tutela.retention.rules` s
 the tests hold the two to each other.
 
 Each batch (``TUTELA_RETENTION_BATCH`` ids, by ascending id) is its own transaction: act on the items
-(``DELETE``/``UPDATE … WHERE id IN (…)``), remove people left with nothing, add to the run's counts, write
-one audit entry. A ``kill -9`` loses at most the batch in flight, which rolls back whole; the next sweep
+(``DELETE``/``UPDATE … WHERE id IN (…)``), do to the rows pointing at them what their lifecycle register
+states (:mod:`tutela.core.lifecycle`: the disclosure log keeps its former item id …), remove people left with
+nothing the same way (a register that keeps proof of a person keeps their bare row), add to the run's counts,
+write one audit entry. A ``kill -9`` loses at most the batch in flight, which rolls back whole; the next sweep
 takes over the unfinished :class:`SweepRun` and continues.
+
+The sweep always finishes: a batch (or a whole purpose set) that fails rolls back alone, is recorded in the
+run's ``problems`` (purpose set, rules, item ids, the error) and in the audit trail, and the rest goes on; such
+a run ends ``partial``, not ``failed``, and the next day's run tries those items again.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import (
     CASCADE,
     DO_NOTHING,
@@ -44,17 +50,18 @@ from django.db.models import (
     TextField,
     signals,
 )
-from django.db.models.deletion import ProtectedError, RestrictedError
+from django.db.models.deletion import ProtectedError
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.db.models.sql.subqueries import DeleteQuery
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from tutela.core import clock
-from tutela.core.audit import REDACTED, AuditRecord, audit_many, current_actor
+from tutela.accounts.permissions import require_decide
+from tutela.accounts.principal import Principal, system_principal
+from tutela.core import clock, lifecycle
+from tutela.core.audit import AuditRecord, audit_many
 from tutela.core.errors import Conflict, InvalidInput
-from tutela.core.models import AuditEntry
 from tutela.policy.schema import Policy, Purpose, RetentionRule
 from tutela.policy.selectors import active_policy
 from tutela.retention import rules
@@ -64,6 +71,10 @@ from tutela.subjects.models import DataItem, Interaction, Relationship, Subject
 
 #: test-only: after this many committed batches the sweep stops and waits (lets a test kill it mid-run)
 PAUSE_ENV = "TUTELA_RETENTION_TEST_PAUSE_AFTER"
+#: the daily sweep's principal when the worker runs it: Tutela itself (the audit actor of what it erases)
+SWEEP = system_principal("retention-sweep")
+#: at most this many item ids are named in a problem (the first and last id say the range)
+PROBLEM_IDS = 20
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -324,7 +335,7 @@ def _pid_alive(pid: int | None, host: str) -> bool:
     return True
 
 
-def _start_run(today: dt.date, files: bool) -> SweepRun:
+def _start_run(today: dt.date, files: bool, principal: Principal) -> SweepRun:
     with transaction.atomic():
         run = (
             SweepRun.objects.select_for_update().filter(status=SweepRun.Status.RUNNING).order_by("id").first()
@@ -342,7 +353,7 @@ def _start_run(today: dt.date, files: bool) -> SweepRun:
             started_at=clock.now(),
             as_of=today,
             files=files,
-            actor=current_actor(),
+            actor=principal.actor,
             pid=os.getpid(),
             host=socket.gethostname(),
         )
@@ -354,6 +365,16 @@ def in_ids(field: str, ids: list[Any] | set[Any]) -> Q:
     if connection.vendor == "postgresql" and all(type(v) is int for v in values):
         return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::bigint[])", (values,))})
     return Q(**{f"{field}__in": values})
+
+
+def _relations(model: type[Model]) -> list[Any]:
+    """Every relation pointing at ``model``, hidden ones (``related_name="+"``) included, as Django's own
+    delete collector sees them."""
+    return [
+        f
+        for f in model._meta.get_fields(include_hidden=True)
+        if f.auto_created and not f.concrete and (f.one_to_one or f.one_to_many)
+    ]
 
 
 def needs_django_delete(model: type[Model]) -> bool:
@@ -387,10 +408,9 @@ def delete_related(model: type[Model], ids: list[int], *, known_empty: tuple[typ
 
     Foreign keys are deferred (checked at commit), so this may run just before or just after the rows go.
     """
-    for rel in model._meta.related_objects:
+    for rel in _relations(model):
         field = rel.field
-        related = rel.related_model
-        assert isinstance(related, type)
+        related: type[Model] = rel.related_model
         if related in known_empty:
             continue
         linked = related._base_manager.filter(in_ids(field.name, ids))
@@ -408,31 +428,37 @@ def delete_related(model: type[Model], ids: list[int], *, known_empty: tuple[typ
             raise ProtectedError(f"{related.__name__} protects {model.__name__}", set())
 
 
-def _remove_orphans(subject_ids: set[int]) -> int:
-    """Remove people left with no item at all, and the facts kept about them; returns how many."""
+def _remove_orphans(subject_ids: set[int], principal: Principal) -> int:
+    """Remove people left with no item at all, and what every register holds about them (as each register's
+    lifecycle statement says); returns how many. A person still named by a register that keeps proof (the
+    disclosure log, the breach register) keeps a bare row, marked erased."""
     if not subject_ids:
         return 0
     # people of the batch with no item left: one anti-join probing the item index once per person
     gone = sorted(
-        Subject.objects.filter(in_ids("id", subject_ids))
+        Subject.objects.filter(in_ids("id", subject_ids), erased_at__isnull=True)
         .exclude(Exists(DataItem.objects.filter(subject_id=OuterRef("pk"))))
         .values_list("id", flat=True)
     )
     if not gone:
         return 0
-    AuditEntry.objects.filter(in_ids("subject_id", gone), redacted_at__isnull=True).update(
-        payload=REDACTED, redacted_at=clock.now()
-    )
-    try:
-        with transaction.atomic():
-            set_delete(Subject, gone, known_empty=(DataItem,))  # checked above: no item left
-    except (ProtectedError, RestrictedError, IntegrityError):
-        # another register still points at the person: keep the bare row, drop every fact about them
-        Relationship.objects.filter(subject_id__in=gone).delete()
-        Interaction.objects.filter(subject_id__in=gone).delete()
-        Subject.objects.filter(id__in=gone, erased_at__isnull=True).update(
-            erased_at=clock.now(), updated_at=clock.now()
+    # records merged into them hold nothing (their items moved) but some registers still name them
+    every = lifecycle.with_duplicates(gone)
+    if len(every) > len(gone):
+        every = sorted(
+            Subject.objects.filter(in_ids("id", every))
+            .exclude(Exists(DataItem.objects.filter(subject_id=OuterRef("pk"))))
+            .values_list("id", flat=True)
         )
+    done = lifecycle.erase_people(every, principal=principal)
+    kept = sorted(done.referenced)
+    now = clock.now()
+    if kept:
+        Subject.objects.filter(in_ids("id", kept)).update(erased_at=now, updated_at=now)
+    rest = sorted(set(every) - done.referenced)
+    if rest:
+        rows = Subject._base_manager.filter(in_ids("id", rest))
+        rows._raw_delete(rows.db)
     return len(gone)
 
 
@@ -456,6 +482,7 @@ def _act(group: Group, chunk: list[int]) -> tuple[list[int], set[int]]:
                     "controller", "category", "collected_at"
                 ),
             )
+        lifecycle.erase_items(ids)
         set_delete(DataItem, ids)
         return ids, {r[1] for r in rows}
     sub_sql, sub_params = due.query.sql_with_params()
@@ -478,7 +505,7 @@ def _act(group: Group, chunk: list[int]) -> tuple[list[int], set[int]]:
     ids = sorted(r[0] for r in rows)
     if group.action == "anonymise":
         _count_anonymous(group, ((r[2], r[3], r[4]) for r in rows))
-    delete_related(DataItem, ids)
+    lifecycle.erase_items(ids)
     return ids, {r[1] for r in rows}
 
 
@@ -505,7 +532,7 @@ def _delete_postgres(group: Group, due: QuerySet[DataItem]) -> tuple[list[int], 
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     ids = sorted(r[0] for r in rows)
-    delete_related(DataItem, ids)
+    lifecycle.erase_items(ids)
     return ids, {r[1] for r in rows}
 
 
@@ -551,9 +578,10 @@ def _candidates(group: Group) -> array[int]:
     return out
 
 
-def _finish_group(run: SweepRun, group: Group) -> None:
+def _finish_group(run: SweepRun, group: Group, *, counted: bool = True) -> None:
+    """The purpose set is done for this run (a resumed run skips it), its held items counted."""
     with transaction.atomic():
-        held = group.held_queryset().count() if active_holds().exists() else 0
+        held = group.held_queryset().count() if counted and active_holds().exists() else 0
         run.held += held
         run.done_groups = [*run.done_groups, group.key]
         if held:
@@ -562,46 +590,119 @@ def _finish_group(run: SweepRun, group: Group) -> None:
         run.save(update_fields=["held", "done_groups", "by_rule"])
 
 
-def _run_group(run: SweepRun, group: Group, candidates: array[int], batch: int, pause: int) -> None:
+def _problem(group: Group | None, chunk: list[int] | None, exc: BaseException) -> dict[str, Any]:
+    """One failure, as the run records it: the purpose set, its rules, the items of the batch, the error
+    (no group: the files tree)."""
+    entry: dict[str, Any] = {
+        "at": clock.now().isoformat(),
+        "purposes": group.purposes if group else [],
+        "rules": group.rule_keys if group else [],
+        "action": group.action if group else "files",
+        "error": f"{type(exc).__name__}: {exc}"[:500],
+    }
+    if group is None:
+        entry["items"] = None
+    elif chunk:
+        entry.update(
+            {
+                "items": len(chunk),
+                "first_item": chunk[0],
+                "last_item": chunk[-1],
+                "item_ids": chunk[:PROBLEM_IDS],
+            }
+        )
+    else:
+        entry["items"] = None  # the purpose set itself could not be read: every item of it waits
+    return entry
+
+
+def _record_problem(run: SweepRun, problem: dict[str, Any], principal: Principal) -> None:
+    """Add a failure to the run and the audit trail, in a transaction of its own (the batch rolled back)."""
+    with transaction.atomic():
+        run.problems = [*run.problems, problem]
+        run.save(update_fields=["problems"])
+        audit_many(
+            [
+                AuditRecord(
+                    "retention.failed",
+                    object_type="retention_sweep",
+                    object_id=run.pk,
+                    payload={"run": run.pk, **{k: v for k, v in problem.items() if k != "at"}},
+                    actor=principal.actor,
+                )
+            ]
+        )
+
+
+def _run_batch(run: SweepRun, group: Group, chunk: list[int], counter: str, principal: Principal) -> int:
+    """One batch in its own transaction; returns how many items it acted on."""
+    with transaction.atomic():
+        ids, subjects = _act(group, chunk)
+        if not ids:
+            return 0
+        removed = _remove_orphans(subjects, principal) if group.action != "archive" else 0
+        setattr(run, counter, getattr(run, counter) + len(ids))
+        run.subjects_erased += removed
+        run.batches += 1
+        entry = run.by_rule.setdefault("+".join(group.rule_keys), {})
+        entry[counter] = entry.get(counter, 0) + len(ids)
+        run.save(update_fields=[counter, "subjects_erased", "batches", "by_rule"])
+        audit_many(
+            [
+                AuditRecord(
+                    f"retention.{group.action}",
+                    object_type="retention_sweep",
+                    object_id=run.pk,
+                    subject_id=next(iter(subjects)) if len(subjects) == 1 and not removed else None,
+                    payload={
+                        "run": run.pk,
+                        "rules": group.rule_keys,
+                        "purposes": group.purposes,
+                        "action": group.action,
+                        "items": len(ids),
+                        "first_item": ids[0],
+                        "last_item": ids[-1],
+                        "people": len(subjects),
+                        "people_removed": removed,
+                        "as_of": run.as_of.isoformat(),
+                    },
+                    actor=principal.actor,
+                )
+            ]
+        )
+    return len(ids)
+
+
+def _counts_snapshot(run: SweepRun) -> dict[str, Any]:
+    return {
+        "erased": run.erased,
+        "anonymised": run.anonymised,
+        "archived": run.archived,
+        "subjects_erased": run.subjects_erased,
+        "batches": run.batches,
+        "by_rule": json.loads(json.dumps(run.by_rule)),
+    }
+
+
+def _run_group(
+    run: SweepRun, group: Group, candidates: array[int], batch: int, pause: int, principal: Principal
+) -> None:
     counter = COUNTER[group.action]
     # each batch re-checks its ids inside its own transaction, in the statement that acts on them
     for start in range(0, len(candidates), batch):
         chunk = candidates[start : start + batch].tolist()
-        with transaction.atomic():
-            ids, subjects = _act(group, chunk)
-            if not ids:
-                continue
-            removed = _remove_orphans(subjects) if group.action != "archive" else 0
-            setattr(run, counter, getattr(run, counter) + len(ids))
-            run.subjects_erased += removed
-            run.batches += 1
-            entry = run.by_rule.setdefault("+".join(group.rule_keys), {})
-            entry[counter] = entry.get(counter, 0) + len(ids)
-            run.save(update_fields=[counter, "subjects_erased", "batches", "by_rule"])
-            audit_many(
-                [
-                    AuditRecord(
-                        f"retention.{group.action}",
-                        object_type="retention_sweep",
-                        object_id=run.pk,
-                        subject_id=next(iter(subjects)) if len(subjects) == 1 and not removed else None,
-                        payload={
-                            "run": run.pk,
-                            "rules": group.rule_keys,
-                            "purposes": group.purposes,
-                            "action": group.action,
-                            "items": len(ids),
-                            "first_item": ids[0],
-                            "last_item": ids[-1],
-                            "people": len(subjects),
-                            "people_removed": removed,
-                            "as_of": run.as_of.isoformat(),
-                        },
-                    )
-                ]
-            )
+        before = _counts_snapshot(run)
+        try:
+            acted = _run_batch(run, group, chunk, counter, principal)
+        except Exception as exc:  # any failure of one batch: reported, and the rest goes on
+            for key, value in before.items():  # the batch rolled back: so do the counts kept in memory
+                setattr(run, key, value)
+            _record_problem(run, _problem(group, chunk, exc), principal)
+            continue
+        if not acted:
+            continue
         if pause:
-            sys.stderr.write(f"retention: batch {run.batches} committed ({len(ids)} items)\n")
+            sys.stderr.write(f"retention: batch {run.batches} committed ({acted} items)\n")
             sys.stderr.flush()
             if run.batches >= pause:
                 time.sleep(600)
@@ -610,12 +711,16 @@ def _run_group(run: SweepRun, group: Group, candidates: array[int], batch: int, 
 
 def retention_sweep(
     *,
+    principal: Principal,
     dry_run: bool = False,
     files: bool = False,
     report: Path | None = None,
     batch: int | None = None,
 ) -> SweepReport:
-    """Apply the retention rules now (see the module's docstring). The dry run changes nothing."""
+    """Apply the retention rules now (see the module's docstring). The dry run changes nothing.
+
+    ``principal`` runs it (the DPO's roles, the CLI or Tutela itself) and is the actor of its audit entries."""
+    require_decide(principal)
     batch = settings.TUTELA_RETENTION_BATCH if batch is None else batch
     if batch < 1:
         raise InvalidInput("--batch must be at least 1", errors=[])
@@ -627,19 +732,28 @@ def retention_sweep(
 
         load_mapping(policy)  # a bad mapping stops the sweep before it starts
     pause = int(os.environ.get(PAUSE_ENV, "0") or 0)
-    run = _start_run(clock.today(), files)
+    run = _start_run(clock.today(), files, principal)
     resumed = run.resumed > 0
     try:
         groups = [g for g in plan_groups(policy, run.as_of) if g.key not in run.done_groups]
         for group in groups:
-            _run_group(run, group, _candidates(group), batch, pause)
+            try:
+                candidates = _candidates(group)
+            except Exception as exc:  # a purpose set that cannot be read: reported, the rest goes on
+                _record_problem(run, _problem(group, None, exc), principal)
+                _finish_group(run, group, counted=False)
+                continue
+            _run_group(run, group, candidates, batch, pause, principal)
         file_result: dict[str, Any] | None = None
         if files or run.files:
             from tutela.retention.files import files_sweep
 
-            file_result = files_sweep(dry_run=False, run=run, today=run.as_of)
+            try:
+                file_result = files_sweep(dry_run=False, run=run, today=run.as_of)
+            except Exception as exc:  # the files tree failing does not undo the register's sweep
+                _record_problem(run, _problem(None, None, exc), principal)
         with transaction.atomic():
-            run.status = SweepRun.Status.DONE
+            run.status = SweepRun.Status.PARTIAL if run.problems else SweepRun.Status.DONE
             run.finished_at = clock.now()
             run.save(update_fields=["status", "finished_at"])
             audit_many(
@@ -659,7 +773,10 @@ def retention_sweep(
                             "files_deleted": run.files_deleted,
                             "by_rule": run.by_rule,
                             "resumed": run.resumed,
+                            "status": run.status,
+                            "problems": len(run.problems),
                         },
+                        actor=principal.actor,
                     )
                 ]
             )
@@ -672,6 +789,8 @@ def retention_sweep(
         raise
     extra: dict[str, Any] = {"run": run.pk, "resumed": resumed, "as_of": run.as_of.isoformat()}
     extra["by_rule"] = run.by_rule
+    extra["status"] = run.status
+    extra["problems"] = run.problems
     if file_result is not None:
         extra["files"] = file_result
     return SweepReport(run.due, run.erased, run.anonymised, run.archived, run.held, False, extra)
@@ -713,3 +832,32 @@ def _dry_run(policy: Policy, *, files: bool, report: Path | None, batch: int) ->
 def _chain(*parts: Any) -> Iterator[dict[str, Any]]:
     for part in parts:
         yield from part
+
+
+# ---------------------------------------------------------------- status
+def run_dict(run: SweepRun) -> dict[str, Any]:
+    """A sweep run as the CLI, the API and the dashboard show it (what could not be done included)."""
+    return {
+        "run": run.pk,
+        "status": run.status,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "as_of": run.as_of.isoformat(),
+        "due": run.due,
+        "erased": run.erased,
+        "anonymised": run.anonymised,
+        "archived": run.archived,
+        "held": run.held,
+        "files_deleted": run.files_deleted,
+        "resumed": run.resumed,
+        "error": run.error or None,
+        "problems": list(run.problems or []),
+    }
+
+
+def sweep_status() -> dict[str, Any]:
+    """The last sweep (with what it could not do and why) and the time of the next."""
+    from tutela.retention.selectors import last_run, next_sweep_at
+
+    run = last_run()
+    return {"last": run_dict(run) if run is not None else None, "next": next_sweep_at().isoformat()}

@@ -12,10 +12,10 @@ def retention_sweep_task(files: bool = True, reschedule: bool = False) -> dict[s
     """Run the retention sweep; with ``reschedule`` queue the next day's run afterwards."""
     from tutela.core.audit import set_actor
     from tutela.retention.services import retention_schedule_next
-    from tutela.retention.sweep import retention_sweep
+    from tutela.retention.sweep import SWEEP, retention_sweep
 
-    set_actor("system:retention")
-    result = retention_sweep(files=files).as_dict()
+    set_actor(SWEEP.actor)
+    result = retention_sweep(principal=SWEEP, files=files).as_dict()
     if reschedule:
         when = retention_schedule_next()
         result["next"] = when.isoformat() if when else None

@@ -4,7 +4,10 @@
   the person's reasons, then the DPO's balancing; to contract or legal-obligation processing — refused, with
   the explanation.
 * Erasure (Art. 17): item by item; kept when an Art. 17(3) ground holds — a legal obligation whose retention
-  period still runs (accounting …), a legal hold (claims) — or while a running contract needs it.
+  period still runs (accounting …), a legal hold (claims) — or while a running contract needs it. What is
+  still in use stays in use: an item a running contract needs keeps its status (only purposes that no longer
+  hold are dropped), an item under a hold is left exactly as it is; only an item kept for a legal
+  obligation alone leaves normal use (narrowed to those purposes and archived).
 """
 
 from __future__ import annotations
@@ -88,7 +91,9 @@ class ItemFacts:
     controller: str
     category: str
     purposes: tuple[str, ...]
-    collected_on: dt.date
+    collected_on: dt.date | None
+    #: when Tutela received it (counts where the source gave no collection date)
+    received_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,9 @@ class ItemDecision:
     keep_for: tuple[str, ...] = ()
     until: dt.date | None = None
     reason: str = ""
+    #: ``keep`` only: the item leaves normal use (archived, narrowed to ``keep_for``) — a legal obligation
+    #: alone keeps it. False: still in use (a running contract) or frozen by a hold: it stays findable.
+    archive: bool = False
 
 
 def _rel_facts(relationships: Iterable[Any], controller: str) -> list[Any]:
@@ -118,8 +126,9 @@ def _rel_facts(relationships: Iterable[Any], controller: str) -> list[Any]:
 def _purpose_due(
     policy: Policy, purpose_key: str, item: ItemFacts, rels: Sequence[Any], today: dt.date
 ) -> tuple[bool, dt.date | None]:
-    """(still needed, until) for one purpose of an item, by its retention rule."""
-    from tutela.retention.rules import facts_for_purpose, rule_due_on
+    """(still needed, until) for one purpose of an item, by its retention rule: until the end of its
+    lifecycle, archive phase included (an archive kept for a legal obligation still keeps the item)."""
+    from tutela.retention.rules import facts_for_purpose, rule_end_on
 
     purpose = policy.purposes[purpose_key]
     rule = policy.retention.get(purpose.retention)
@@ -131,8 +140,9 @@ def _purpose_due(
         relationship_types={k: t.relationship for k, t in policy.subject_types.items()},
         purpose_kinds=purpose.subject_types,
         today=today,
+        received_on=item.received_on,
     )
-    due = rule_due_on(rule, facts)
+    due = rule_end_on(rule, facts)
     return (due is None or today < due), due
 
 
@@ -217,6 +227,7 @@ def erasure_decisions(
                 )
         dates = [u for _, u, _ in kept]
         until_all = None if any(d is None for d in dates) else max(d for d in dates if d is not None)
+        in_use = any(why == "contract" for _, _, why in kept)
         out.append(
             ItemDecision(
                 item.item_id,
@@ -227,6 +238,7 @@ def erasure_decisions(
                 tuple(k for k, _, _ in kept),
                 until_all,
                 "; ".join(reasons),
+                archive=not in_use,
             )
         )
     return out

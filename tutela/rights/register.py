@@ -1,8 +1,5 @@
-"""What the rights service needs from the other apps, in one place.
-
-Each function calls the owning app's selector or service when it exists and falls back on a direct, read-only
-query of the shared models otherwise, so requests work while the other apps are being completed.
-"""
+"""What the rights service needs from the other apps, in one place: plain imports of their selectors, and
+the lifecycle registry (:mod:`tutela.core.lifecycle`) for what every app holds about a person."""
 
 from __future__ import annotations
 
@@ -12,7 +9,8 @@ from collections.abc import Iterable
 from importlib import import_module
 from typing import Any
 
-from tutela.core import crypto
+from tutela.accounts.principal import Principal
+from tutela.core import lifecycle
 from tutela.core.errors import FieldError, InvalidInput, TutelaError
 from tutela.subjects.models import DataItem, Subject
 
@@ -20,11 +18,8 @@ LIVE_STATUSES = ("active", "restricted", "archived")
 
 
 def _optional(module: str, name: str) -> Any:
-    try:
-        mod = import_module(module)
-    except ImportError:
-        return None
-    return getattr(mod, name, None)
+    """Deprecated: only the access package's wording look-ups still use it; import the function instead."""
+    return getattr(import_module(module), name, None)
 
 
 def identifier_kind(raw: str) -> str:
@@ -33,11 +28,11 @@ def identifier_kind(raw: str) -> str:
     if "@" in text:
         return "email"
     compact = re.sub(r"[\s.\-/]", "", text)
-    if re.fullmatch(r"[A-Za-z]{2}\d{2}[A-Za-z0-9]{8,30}", compact):
+    if re.fullmatch(r"[A-Za-z]{2}[0-9]{2}[A-Za-z0-9]{8,30}", compact, re.ASCII):
         return "iban"
-    if re.fullmatch(r"\d{11}", compact):
+    if re.fullmatch(r"[0-9]{11}", compact):
         return "national_number"
-    if re.fullmatch(r"\+?\d{8,15}", compact):
+    if re.fullmatch(r"\+?[0-9]{8,15}", compact):
         return "phone"
     raise InvalidInput(
         "unrecognised identifier",
@@ -60,22 +55,25 @@ def normalise_identifier(raw: str) -> tuple[str, str]:
 def resolve(raw: str) -> Subject | None:
     """The person an identifier designates, or None. Also accepts ``subject:<id>`` and a public id (staff)."""
     text = raw.strip()
-    if text.startswith("subject:") and text[8:].isdigit():
-        return Subject.objects.filter(pk=int(text[8:]), erased_at__isnull=True).first()
+    if text.startswith("subject:"):
+        from tutela.core.ids import parse_id
+
+        pk = parse_id(text[8:])
+        return Subject.objects.filter(pk=pk, erased_at__isnull=True).first() if pk is not None else None
     try:
         public = uuid.UUID(text)
     except ValueError:
         public = None
     if public is not None:
         return Subject.objects.filter(public_id=public, erased_at__isnull=True).first()
-    selector = _optional("tutela.subjects.selectors", "resolve_identifier")
-    if selector is not None:
-        try:
-            found = selector(text)
-        except TutelaError:
-            found = None
-        if found is not None:
-            return found if found.erased_at is None else None
+    from tutela.subjects.selectors import resolve_identifier
+
+    try:
+        found = resolve_identifier(text)
+    except TutelaError:
+        found = None
+    if found is not None:
+        return found if found.erased_at is None else None
     from tutela.subjects import identifiers
 
     kind, normalised = normalise_identifier(text)
@@ -103,12 +101,9 @@ def items_of(subject_id: int, *, controller: str = "", include_archived: bool = 
 
 
 def item_value(item: DataItem) -> str:
-    fn = _optional("tutela.subjects.values", "item_value")
-    if fn is not None:
-        return str(fn(item))
-    if item.value_sealed:
-        return crypto.decrypt(item.value_sealed, context=item.category)
-    return item.value
+    from tutela.subjects.values import item_value as value
+
+    return str(value(item))
 
 
 def email_of(subject_id: int) -> str | None:
@@ -129,53 +124,43 @@ def relationships_of(subject_id: int) -> list[Any]:
 
 
 def holds_of(subject_id: int) -> list[dict[str, Any]]:
-    """Active legal holds on a person's data (retention app): ``reason``, and ``items`` (ids) when the hold
-    names items rather than the whole person."""
-    fn = _optional("tutela.retention.selectors", "holds_for_subject")
-    if fn is None:
-        return []
+    """Active legal holds on a person's data: ``reason``, and ``items`` (ids) when the hold names items
+    rather than the whole person. A hold placed on a record since merged into this one protects it too."""
+    from django.db.models import Q
+
+    from tutela.retention.models import LegalHold
+
+    people = lifecycle.with_duplicates([subject_id])
+    item_ids = DataItem.objects.filter(subject_id=subject_id).values("id")
+    holds = (
+        LegalHold.objects.filter(released_at__isnull=True)
+        .filter(Q(subject_id__in=people) | Q(items__item_id__in=item_ids))
+        .distinct()
+        .order_by("placed_at", "id")
+    )
     out = []
-    for hold in fn(subject_id) or []:
-        if isinstance(hold, dict):
-            out.append(hold)
-            continue
-        case = str(getattr(hold, "case_ref", "") or "")
-        reason = str(getattr(hold, "reason", "") or "legal hold")
-        whole = getattr(hold, "subject_id", None) == subject_id
-        items: list[int] = []
-        if not whole and hasattr(hold, "items"):
-            items = list(hold.items.values_list("item_id", flat=True))
-        out.append({"reason": f"{case}: {reason}" if case else reason, "items": items})
+    for hold in holds:
+        reason = hold.reason or "legal hold"
+        whole = hold.subject_id in people
+        items = [] if whole else list(hold.items.values_list("item_id", flat=True))
+        out.append({"reason": f"{hold.case_ref}: {reason}" if hold.case_ref else reason, "items": items})
     return out
 
 
-def recipients_of(subject_id: int) -> list[dict[str, Any]]:
-    """Who actually received the person's data (the disclosure log of the recipients app)."""
-    fn = _optional("tutela.recipients.selectors", "recipients_of_subject")
-    if fn is None:
-        return []
-    return [dict(r) if not isinstance(r, dict) else r for r in fn(subject_id) or []]
+def recipients_of(subject_id: int, *, principal: Principal) -> list[dict[str, Any]]:
+    """Who actually received the person's data, as ``principal`` may see it (the disclosure log)."""
+    return lifecycle.export_subject(subject_id, principal=principal, sections=["recipients"])["recipients"]
 
 
 def propagation_targets(subject_id: int) -> list[dict[str, Any]]:
     """Recipients to tell of a rectification, erasure or restriction (Art. 19), with their contact."""
-    fn = _optional("tutela.recipients.selectors", "propagation_targets")
-    if fn is not None:
-        return [dict(r) for r in fn(subject_id) or []]
-    return recipients_of(subject_id)
+    from tutela.recipients.selectors import propagation_targets as targets
+
+    return [dict(r) for r in targets(subject_id) or []]
 
 
-def consents_of(subject_id: int) -> list[Any]:
-    fn = _optional("tutela.consent.selectors", "consents_of_subject")
-    return list(fn(subject_id) or []) if fn is not None else []
-
-
-def call_service(module: str, name: str, /, **kwargs: Any) -> Any:
-    """Call another app's service when it exists; returns ``NotImplemented`` when it does not yet."""
-    fn = _optional(module, name)
-    if fn is None:
-        return NotImplemented
-    return fn(**kwargs)
+def consents_of(subject_id: int, *, principal: Principal) -> list[Any]:
+    return lifecycle.export_subject(subject_id, principal=principal, sections=["consents"])["consents"]
 
 
 def redact_values(values: Iterable[str]) -> list[str]:

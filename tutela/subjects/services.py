@@ -12,21 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import django.dispatch
 from django.db import transaction
 from django.db.models import F
 
 from tutela.accounts.principal import Principal
-from tutela.core import clock
+from tutela.core import clock, lifecycle
 from tutela.core.audit import AuditRecord, audit_log, audit_many
 from tutela.core.errors import FieldError, InvalidInput, NotFound, PermissionDenied
 from tutela.policy.selectors import active_policy
 from tutela.subjects import rules, values
 from tutela.subjects.models import DataItem, Interaction, Relationship, Subject
-
-#: sent inside the merge transaction: other apps move their rows (consents, requests …) from
-#: ``duplicate_id`` to ``keep_id``. Receivers get ``keep_id`` and ``duplicate_id`` keyword arguments.
-subject_merged = django.dispatch.Signal()
 
 LANGUAGES = ("en", "fr", "nl")
 _UNSET: Any = object()
@@ -583,7 +578,8 @@ def subject_merge(
         now = clock.now()
         Subject.objects.filter(pk=dup.pk).update(merged_into=kept, updated_at=now, version=F("version") + 1)
         Subject.objects.filter(pk=kept.pk).update(updated_at=now, version=F("version") + 1)
-        subject_merged.send(sender=Subject, keep_id=kept.pk, duplicate_id=dup.pk)
+        # every other register follows: consents, requests, holds, disclosures … (tutela.core.lifecycle)
+        elsewhere = lifecycle.merge_people(keep_id=kept.pk, duplicate_id=dup.pk, principal=principal)
         payload = {
             "keep": kept.pk,
             "duplicate": dup.pk,
@@ -592,12 +588,18 @@ def subject_merge(
             "interactions_moved": interaction_ids,
             "relationships_moved": moved_rel,
             "relationships_merged": merged_rel,
+            "moved_elsewhere": elsewhere,
         }
         audit_many(
             [
-                AuditRecord("subject.merge", "subject", kept.pk, kept.pk, _plain(payload)),
+                AuditRecord("subject.merge", "subject", kept.pk, kept.pk, _plain(payload), principal.actor),
                 AuditRecord(
-                    "subject.merged_into", "subject", dup.pk, dup.pk, {"keep": kept.pk, "duplicate": dup.pk}
+                    "subject.merged_into",
+                    "subject",
+                    dup.pk,
+                    dup.pk,
+                    {"keep": kept.pk, "duplicate": dup.pk},
+                    principal.actor,
                 ),
             ]
         )

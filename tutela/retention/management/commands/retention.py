@@ -34,8 +34,14 @@ class Command(TutelaCommand):
         report = Path(o["report"]) if o.get("report") else None
         if report is not None and not o.get("dry_run"):
             raise InvalidInput("--report goes with --dry-run (a real sweep is reported in the audit trail)")
+        from tutela.accounts.principal import cli_principal
+
         result = retention_sweep(
-            dry_run=bool(o.get("dry_run")), files=bool(o.get("files")), report=report, batch=o.get("batch")
+            principal=cli_principal(),
+            dry_run=bool(o.get("dry_run")),
+            files=bool(o.get("files")),
+            report=report,
+            batch=o.get("batch"),
         )
         data = result.as_dict()
         verb = "would" if result.dry_run else "did"
@@ -47,30 +53,15 @@ class Command(TutelaCommand):
             text += f"\nfiles: {data['files']['due']} due, {data['files']['deleted']} deleted, {data['files']['held']} held"
         if data.get("report"):
             text += f"\nreport: {data['report']}"
+        if data.get("problems"):
+            text += "\n" + _problems_text(data["problems"])
         return Result(data, text)
 
     def sub_status(self, **o: Any) -> Result:
-        from tutela.retention.selectors import last_run, next_sweep_at
+        from tutela.retention.sweep import sweep_status
 
-        run = last_run()
-        last = None
-        if run is not None:
-            last = {
-                "run": run.pk,
-                "status": run.status,
-                "started_at": run.started_at.isoformat(),
-                "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-                "as_of": run.as_of.isoformat(),
-                "due": run.due,
-                "erased": run.erased,
-                "anonymised": run.anonymised,
-                "archived": run.archived,
-                "held": run.held,
-                "files_deleted": run.files_deleted,
-                "resumed": run.resumed,
-                "error": run.error or None,
-            }
-        data = {"last": last, "next": next_sweep_at().isoformat()}
+        data = sweep_status()
+        last = data["last"]
         if last is None:
             text = f"no sweep has run yet; next: {data['next']}"
         else:
@@ -78,6 +69,10 @@ class Command(TutelaCommand):
                 f"last sweep {last['started_at']} ({last['status']}): {last['due']} due, {last['erased']} erased, "
                 f"{last['anonymised']} anonymised, {last['archived']} archived, {last['held']} held\nnext: {data['next']}"
             )
+            if last["error"]:
+                text += f"\nerror: {last['error']}"
+            if last["problems"]:
+                text += "\n" + _problems_text(last["problems"])
         return Result(data, text)
 
     def sub_preview(self, **o: Any) -> Result:
@@ -101,3 +96,17 @@ class Command(TutelaCommand):
                 {"scheduled": None}, "this tasks backend cannot defer: run `tutela retention sweep` from cron"
             )
         return Result({"scheduled": when.isoformat()}, f"next retention sweep queued for {when.isoformat()}")
+
+
+def _problems_text(problems: list[dict[str, Any]]) -> str:
+    """What could not be done, one line per failure: the purpose set, the items, the error."""
+    lines = [f"not done ({len(problems)}):"]
+    for p in problems:
+        what = " ".join(p.get("purposes") or []) or p.get("action", "?")
+        items = (
+            f"items {p['first_item']}..{p['last_item']} ({p['items']})"
+            if p.get("items")
+            else "every item of the set"
+        )
+        lines.append(f"  {what}: {items}: {p.get('error', '')}")
+    return "\n".join(lines)
