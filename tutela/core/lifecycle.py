@@ -276,8 +276,10 @@ def person_fields(model: type[models.Model]) -> list[str]:
     out = []
     for f in model._meta.concrete_fields:
         related = getattr(f, "related_model", None)
-        if f.is_relation and related is not None and not isinstance(related, str):
-            if related._meta.label in ("subjects.Subject", "subjects.DataItem"):
+        if f.is_relation and related is not None:
+            # a lazy reference not resolved yet is still a string ("subjects.Subject")
+            label = related if isinstance(related, str) else related._meta.label
+            if label.lower() in ("subjects.subject", "subjects.dataitem"):
                 out.append(f.name)
         elif f.name in _PERSON_COLUMNS + _ITEM_COLUMNS:
             out.append(f.name)

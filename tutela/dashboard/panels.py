@@ -14,6 +14,7 @@ from tutela.dashboard import queries
 from tutela.dashboard.access import may_read_breaches
 from tutela.dashboard.charts import last_months, stacked_bars
 from tutela.portal.optional import resolve
+from tutela.retention.sweep import sweep_status
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,8 @@ def dashboard_panels(principal: Principal) -> dict[str, Any]:
         sweep = [row for row in sweep if row.get("controller") == principal.controller]
     panels["sweep"] = sweep
     panels["sweep_at"] = _call("tutela.retention.selectors.next_sweep_at")
+    # the last run and what it could not do (purpose sets and item ids of both entities: group-wide roles)
+    panels["sweep_last"] = sweep_status()["last"] if principal.is_group_wide else None
     panels["contracts"] = _call("tutela.recipients.selectors.expiring_contracts")
     consents = queries.consent_statistics(principal, months)
     panels["consents"] = consents

@@ -1,0 +1,47 @@
+"""The dashboard's retention panel shows the last sweep and what it could not do, and why."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from tutela.retention.models import SweepRun
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_panel_lists_what_the_last_sweep_could_not_do(staff_client: Any, policy: Any) -> None:
+    SweepRun.objects.create(
+        started_at=dt.datetime(2026, 11, 25, 3, tzinfo=dt.UTC),
+        finished_at=dt.datetime(2026, 11, 25, 3, 5, tzinfo=dt.UTC),
+        as_of=dt.date(2026, 11, 25),
+        status="partial",
+        erased=12,
+        problems=[
+            {
+                "purposes": ["site-security"],
+                "rules": ["cctv"],
+                "action": "erase",
+                "items": 3,
+                "first_item": 41,
+                "last_item": 43,
+                "item_ids": [41, 42, 43],
+                "error": "IntegrityError: a register still points at item 42",
+            }
+        ],
+    )
+    html = staff_client.get("/staff/").content.decode()
+    assert "partial: some items could not be removed" in html
+    assert "site-security" in html and "#41\u2013#43 (3)" in html
+    assert "IntegrityError: a register still points at item 42" in html
+    assert "12 erased" in html
+
+
+def test_a_clean_run_says_done(staff_client: Any, policy: Any) -> None:
+    SweepRun.objects.create(
+        started_at=dt.datetime(2026, 11, 25, 3, tzinfo=dt.UTC), as_of=dt.date(2026, 11, 25), status="done"
+    )
+    html = staff_client.get("/staff/").content.decode()
+    assert "Last run" in html and "partial" not in html
