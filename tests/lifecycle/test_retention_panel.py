@@ -45,3 +45,24 @@ def test_a_clean_run_says_done(staff_client: Any, policy: Any) -> None:
     )
     html = staff_client.get("/staff/").content.decode()
     assert "Last run" in html and "partial" not in html
+
+
+def test_the_api_status_names_the_problems_for_group_wide_roles_only(client: Any, policy: Any) -> None:
+    from tutela.accounts.services import staff_create, token_create
+
+    problem = {"purposes": ["prospecting"], "items": 2, "first_item": 1, "last_item": 2, "error": "E: x"}
+    SweepRun.objects.create(
+        started_at=dt.datetime(2026, 11, 25, 3, tzinfo=dt.UTC),
+        as_of=dt.date(2026, 11, 25),
+        status="partial",
+        problems=[problem],
+    )
+
+    def bearer(role: str, controller: str, name: str) -> dict[str, str]:
+        user, _ = staff_create(username=name, email=f"{name}@crmgroup.be", role=role, controller=controller)
+        return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user, name='t')}"}
+
+    dpo = client.get("/api/v1/retention/status", **bearer("dpo", "", "dpo")).json()
+    assert dpo["last"]["status"] == "partial" and dpo["last"]["problems"] == [problem]
+    staff = client.get("/api/v1/retention/status", **bearer("staff", "crm-asbl", "crm")).json()
+    assert staff["last"]["problems"] == 1

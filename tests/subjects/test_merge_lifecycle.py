@@ -152,3 +152,18 @@ def test_subject_show_and_the_api_list_the_persons_requests_scoped_to_the_caller
     assert [r["id"] for r in body["requests"]] == [mine.pk, both.pk]
     body = client.get(f"/api/v1/subjects/{person.pk}", **_bearer("dpo", "", "dpo")).json()
     assert [r["id"] for r in body["requests"]] == [mine.pk, theirs.pk, both.pk]
+
+
+def test_holds_left_on_duplicates_merged_before_follow_them_when_migrating(policy: Any) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    first, second, third = prospect(JAN), prospect("jan.b@example.be"), prospect("jan.c@example.be")
+    hold = legal_hold_place(subject_id=first.pk, case_ref="RG 1", reason="dispute", principal=SYSTEM)
+    # merged the old way: the records point on, the hold stayed on the first id
+    Subject.objects.filter(pk=first.pk).update(merged_into=second)
+    Subject.objects.filter(pk=second.pk).update(merged_into=third)
+    migration = importlib.import_module("tutela.retention.migrations.0003_holds_follow_merges")
+    migration.follow_merges(apps, None)
+    assert LegalHold.objects.get(pk=hold.pk).subject_id == third.pk

@@ -58,6 +58,8 @@ def status(request: HttpRequest) -> dict[str, Any]:
             "anonymised": run.anonymised,
             "archived": run.archived,
             "held": run.held,
+            # what the run could not do and why (purpose sets, item ids of both entities: group-wide roles)
+            "problems": list(run.problems) if principal(request).is_group_wide else len(run.problems),
         }
     return {"last": last, "next": next_sweep_at()}
 

@@ -393,22 +393,6 @@ def subject_erase_records(*, subject_id: int) -> dict[str, int]:
     return {"consent_events": consents, "objections": objections}
 
 
-def on_subject_merged(sender: Any, *, keep_id: int, duplicate_id: int, **kwargs: Any) -> None:
-    """Consents and objections follow a person merged into another record (audited in the same
-    transaction as the merge)."""
-    with transaction.atomic():
-        consents = ConsentEvent.objects.filter(subject_id=duplicate_id).update(subject_id=keep_id)
-        objections = Objection.objects.filter(subject_id=duplicate_id).update(subject_id=keep_id)
-        if consents or objections:
-            audit_log(
-                "consent.merge",
-                object_type="subject",
-                object_id=keep_id,
-                subject_id=keep_id,
-                payload={"duplicate": duplicate_id, "consent_events": consents, "objections": objections},
-            )
-
-
 #: the newsletter's use cases live in ``tutela.consent.newsletter``; they are reachable here too
 _ELSEWHERE = {
     "objection_register": "tutela.consent.objections",
