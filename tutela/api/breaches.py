@@ -28,10 +28,12 @@ def _may_decide(request: HttpRequest) -> None:
 
 
 def _json_body(request: HttpRequest) -> Any:
+    from tutela.api.errors import BodyError, load_json  # bounded: no deep nesting, no lone surrogates
+
     try:
-        return json.loads(request.body or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput("invalid JSON", errors=[FieldError(str(exc), field="body")]) from None
+        return load_json(request.body or b"null")
+    except BodyError as exc:
+        raise InvalidInput(f"invalid JSON: {exc}", errors=[FieldError(str(exc), field="body")]) from None
 
 
 class ReporterIn(Schema):

@@ -28,6 +28,8 @@ from tutela.subjects.selectors import display_name, item_dict, relationship_dict
 router = Router(tags=["subjects"])
 
 MAX_LIMIT = 200
+#: the largest offset a list accepts: beyond it the database's integers overflow long before any data
+MAX_OFFSET = 1_000_000_000
 
 
 class ItemIn(Schema):
@@ -122,7 +124,7 @@ class ListFilters(Schema):
     category: str | None = Field(default=None, description="people holding an item of this category")
     purpose: str = Field(default="", description="why you read these people (recorded in the audit trail)")
     limit: int = Field(default=50, ge=1, le=MAX_LIMIT)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description="rows to skip (at most a billion)")
 
 
 def _purpose(purpose: str) -> str:
@@ -137,9 +139,11 @@ def _purpose(purpose: str) -> str:
 
 def _subject_id(p: Principal, ref: str) -> int:
     """The id behind a path reference (numeric id or public id), 404 when outside the caller's view."""
+    from tutela.core.ids import is_ascii_number, parse_id
+
     subject_id: int | None = None
-    if ref.isdigit():
-        subject_id = int(ref)
+    if is_ascii_number(ref):
+        subject_id = parse_id(ref)
     else:
         try:
             subject_id = Subject.objects.filter(public_id=uuid.UUID(ref)).values_list("pk", flat=True).first()

@@ -14,6 +14,7 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api",
     auth=staff_auth,
+    parser=errors.StrictParser(),
     description="Tutela runs the organisation's data-protection policy. Staff and connected systems "
     "authenticate with a bearer token (`tutela token create`).",
 )

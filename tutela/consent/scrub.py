@@ -61,7 +61,7 @@ def _detect(first: list[str], column: str | None, filename: str) -> tuple[int, b
     if column:
         if column.strip().lower() in lowered:
             return lowered.index(column.strip().lower()), True
-        if column.isdigit() and 1 <= int(column) <= max(len(first), 1):
+        if column.isascii() and column.isdigit() and 1 <= int(column) <= max(len(first), 1):
             index = int(column) - 1
             return index, not _looks_like_contact(first[index]) if index < len(first) else False
         raise InvalidInput(

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tutela.core.audit import set_actor
 from tutela.core.errors import TutelaError
+from tutela.core.failure import fail_plainly, fail_unexpectedly
 
 
 @dataclass
@@ -73,15 +74,12 @@ class TutelaCommand(BaseCommand):
             self._fail(exc, as_json)
             return
         except CommandError as exc:  # from a nested call_command (migrate, dumpdata …)
-            sys.stderr.write(f"error: {exc}\n")
-            sys.exit(2)
+            fail_plainly(str(exc), as_json)
         except KeyboardInterrupt:
             sys.stderr.write("interrupted\n")
             sys.exit(130)
         except Exception as exc:
-            where = _log_unexpected(self.__module__.rsplit(".", 1)[-1])
-            sys.stderr.write(f"error: unexpected {type(exc).__name__}: {exc} (details in {where})\n")
-            sys.exit(2)
+            fail_unexpectedly(exc, self.__module__.rsplit(".", 1)[-1], as_json)
         self._emit(result, as_json)
         if result.exit_code:
             sys.stdout.flush()
@@ -113,24 +111,6 @@ class TutelaCommand(BaseCommand):
             sys.stderr.write(f"  … and {len(exc.errors) - 50} more\n")
         sys.stdout.flush()
         sys.exit(exc.exit_code)
-
-
-def _log_unexpected(command: str) -> str:
-    """Write the traceback of an unexpected error to the log file (not the terminal); return its path."""
-    import traceback
-
-    from django.conf import settings
-
-    from tutela.core import clock
-
-    path = settings.LOG_DIR / "errors.log"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write(f"--- {clock.now().isoformat()} tutela {command}\n{traceback.format_exc()}\n")
-    except OSError:
-        return "the log (not writable)"
-    return str(path)
 
 
 def _cli_actor() -> str:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.filebased import EmailBackend as FileEmailBackend
 from django.db import transaction
 
 
@@ -39,3 +42,20 @@ def send_on_commit(message: EmailMultiAlternatives) -> None:
 
 def send_now(message: EmailMultiAlternatives) -> int:
     return message.send(fail_silently=False)
+
+
+class PrivateFileBackend(FileEmailBackend):
+    """Django's file backend (the embedded default: mail written under TUTELA_HOME/mail), with the
+    directory 0700 and each file 0600 whatever the umask: the files hold codes and private links."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        os.chmod(self.file_path, 0o700)
+
+    def open(self) -> bool:
+        if self.stream is None:
+            fd = os.open(self._get_filename(), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            os.fchmod(fd, 0o600)
+            self.stream = os.fdopen(fd, "ab")
+            return True
+        return False

@@ -74,7 +74,7 @@ def resolve_identifier(raw: str) -> Subject | None:
         email = _try("email", text)
         return subject_by_lookup("email", email) if email else None
     compact = re.sub(r"[\s.\-/]", "", text)
-    if compact.isdigit():
+    if compact.isascii() and compact.isdigit():
         if len(compact) == 11:
             nn = _try("national_number", compact)
             if nn:
@@ -85,7 +85,7 @@ def resolve_identifier(raw: str) -> Subject | None:
             found = _follow(int(compact))
             if found:
                 return found
-    if compact[:2].isalpha() and compact[2:4].isdigit():
+    if compact[:2].isalpha() and compact[2:4].isascii() and compact[2:4].isdigit():
         iban = _try("iban", text)
         if iban:
             return subject_by_lookup("iban", iban)

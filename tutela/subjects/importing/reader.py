@@ -19,6 +19,8 @@ from pathlib import Path
 from tutela.core.errors import FieldError, InvalidInput
 
 MAX_COLUMNS = 200
+#: a row of an XLSX sheet may be padded this far before its cells are looked at one by one
+MAX_XLSX_CELLS_PER_ROW = 1000
 
 
 @dataclass
@@ -121,9 +123,15 @@ def _read_xlsx(path: Path, raw: bytes) -> Table:
         raise _refuse(path, f"not a readable XLSX workbook ({type(exc).__name__})") from None
     try:
         sheet = workbook.worksheets[0]
+        # the size a sheet declares (<dimension ref="A1:XFD1048576"/>) is not what it holds: read by the
+        # cells present, or a 5 KB file is walked as 17 billion empty cells
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()
         rows: list[tuple[int, list[str]]] = []
         headers: list[str] | None = None
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if len(values) > MAX_XLSX_CELLS_PER_ROW:
+                values = _trim(values, path, number)
             cells = [_cell(v) for v in values]
             if headers is None:
                 headers = cells
@@ -137,6 +145,15 @@ def _read_xlsx(path: Path, raw: bytes) -> Table:
     while headers and not headers[-1]:
         headers.pop()
     return _table(path, headers, rows, "xlsx")
+
+
+def _trim(values: tuple[object, ...], path: Path, number: int) -> tuple[object, ...]:
+    """A row whose cells reach far to the right: what lies past the last filled cell is dropped; a row that
+    really fills more columns than any import has is refused."""
+    last = max((i for i, v in enumerate(values) if v not in (None, "")), default=-1)
+    if last >= MAX_XLSX_CELLS_PER_ROW:
+        raise _refuse(path, f"row {number} has cells beyond column {MAX_XLSX_CELLS_PER_ROW}", row=number)
+    return values[: last + 1]
 
 
 def _table(path: Path, headers: list[str], rows: list[tuple[int, list[str]]], kind: str) -> Table:

@@ -1,16 +1,56 @@
-"""`tutela serve`: the web app, portal and API, with the background worker beside it."""
+"""`tutela serve`: the web app, portal and API, with the background worker beside it.
+
+The worker is a child process (`tutela worker`). SIGTERM or SIGINT to `tutela serve` stops the web
+server, then the worker (SIGTERM: it finishes or abandons its current task and exits), waiting for it a
+bounded time before killing it; on Linux the worker also dies with its parent should that be killed
+outright, so it never runs on without a server.
+"""
 
 from __future__ import annotations
 
-import atexit
 import os
+import signal
 import subprocess
 import sys
+from types import FrameType
 from typing import Any
 
 from django.conf import settings
 
 from tutela.core.command import TutelaCommand
+
+#: seconds the worker gets to stop after SIGTERM before it is killed
+WORKER_STOP_SECONDS = 10
+
+
+class ServerStop(KeyboardInterrupt):
+    """Raised in the main thread by the signal handler: the server's loop stops on it as on Ctrl-C (a plain
+    exception raised inside a connection's handler would be logged and swallowed instead)."""
+
+
+def _die_with_parent() -> None:  # runs in the child, between fork and exec
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def start_worker() -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tutela.cli", "worker"], env=os.environ.copy(), preexec_fn=_die_with_parent
+    )
+
+
+def stop_worker(worker: subprocess.Popen[bytes] | None) -> None:
+    if worker is None or worker.poll() is not None:
+        return
+    worker.terminate()
+    try:
+        worker.wait(timeout=WORKER_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait(timeout=WORKER_STOP_SECONDS)
 
 
 class Command(TutelaCommand):
@@ -28,12 +68,16 @@ class Command(TutelaCommand):
 
         from tutela.wsgi import application
 
+        def stop(signum: int, frame: FrameType | None) -> None:
+            raise ServerStop(signal.Signals(signum).name)
+
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         worker = None
-        if not options["no_worker"] and settings.TASKS["default"]["BACKEND"].endswith("DatabaseBackend"):
-            worker = subprocess.Popen([sys.executable, "-m", "tutela.cli", "worker"], env=os.environ.copy())
-            atexit.register(worker.terminate)
-        self.stdout.write(f"Tutela on http://{options['host']}:{options['port']}/  (Ctrl-C stops it)")
         try:
+            if not options["no_worker"] and settings.TASKS["default"]["BACKEND"].endswith("DatabaseBackend"):
+                worker = start_worker()
+            self.stdout.write(f"Tutela on http://{options['host']}:{options['port']}/  (Ctrl-C stops it)")
+            self.stdout.flush()
             serve(
                 application,
                 host=options["host"],
@@ -41,6 +85,10 @@ class Command(TutelaCommand):
                 threads=options["threads"],
                 ident="tutela",
             )
+            self.stderr.write("stopping")
+        except ServerStop:  # the signal came before the server's loop ran
+            self.stderr.write("stopping")
         finally:
-            if worker is not None:
-                worker.terminate()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            stop_worker(worker)
