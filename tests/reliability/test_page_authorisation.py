@@ -56,6 +56,7 @@ pattern                                          anon     link     half     own 
 healthz                                          200      200      200      200      200      200      200      200      200
 staff/login/                                     200      200      200      200      200      200      200      200      200
 staff/verify/                                    login    login    200      login    login    login    login    login    login
+staff/enrol/<str:code>/                          404      404      404      404      404      404      404      404      404
 staff/logout/                                    405      405      405      405      405      405      405      405      405
 staff/                                           login    login    login    200      200      200      200      200      200
 staff/requests/                                  login    login    login    200      200      200      200      200      200
@@ -126,6 +127,7 @@ ADMIN_REGISTERS = {
     "core.auditentry": "",
     "accounts.staffprofile": "add delete",
     "accounts.apitoken": "delete",  # revoking a token
+    "accounts.enrolmenttoken": "delete",  # issued with the users' action or `tutela user enrol`; read-only
     "policy.policyversion": "",
     "subjects.subject": "",
     "subjects.dataitem": "",

@@ -53,7 +53,13 @@ def test_wrong_code_is_refused(client: Any, make_staff: Any) -> None:
 
 
 def test_first_login_enrols_a_device_with_a_qr_code(client: Any, make_staff: Any) -> None:
+    """With the DPO's enrolment link (tests/web/test_login_enrolment.py: never with a password alone)."""
+    from tutela.accounts.enrolment import ENROL_PATH, enrolment_issue
+    from tutela.accounts.principal import CLI
+
     user, password, _ = make_staff("dpo", enrol=False)
+    issued = enrolment_issue(principal=CLI, username=user.username)
+    client.get(f"{ENROL_PATH}{issued.code}/")
     client.post("/staff/login/", {"username": user.username, "password": password})
     r = client.get("/staff/verify/")
     assert r.status_code == 200

@@ -48,3 +48,24 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class EnrolmentToken(models.Model):
+    """A one-time, expiring permission to enrol an authenticator, issued by the DPO or the CLI.
+
+    Only the SHA-256 of the token is stored; the clear token travels once, in the link or code handed to
+    the person. Used, revoked (a newer one was issued) or expired tokens open nothing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments")
+    token_hash = models.CharField(max_length=64, unique=True)
+    issued_by = models.CharField(max_length=150, help_text="the audit actor who issued it")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "tutela_enrolment_token"
+
+    def __str__(self) -> str:
+        return f"enrolment of {self.user} until {self.expires_at:%Y-%m-%d %H:%M}"

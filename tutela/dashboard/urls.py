@@ -6,6 +6,7 @@ app_name = "dashboard"
 urlpatterns = [
     path("login/", auth_views.login_view, name="login"),
     path("verify/", auth_views.verify_view, name="verify"),
+    path("enrol/<str:code>/", auth_views.enrol_view, name="enrol"),
     path("logout/", auth_views.logout_view, name="logout"),
     path("", views.index, name="index"),
     path("requests/", views_requests.request_list, name="requests"),

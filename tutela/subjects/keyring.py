@@ -62,6 +62,7 @@ class RotationReport:
     reencrypted: int = 0
     failed: list[int] = field(default_factory=list)
     batches: int = 0
+    otp_seeds: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +71,7 @@ class RotationReport:
             "reencrypted": self.reencrypted,
             "failed": self.failed,
             "batches": self.batches,
+            "otp_seeds": self.otp_seeds,
         }
 
 
@@ -127,6 +129,9 @@ def keys_rotate(
             )
         if on_batch:
             on_batch(len(rows))
+    from tutela.accounts.seeds import seeds_reseal
+
+    report.otp_seeds = seeds_reseal(batch=batch)  # staff TOTP seeds are sealed under the same ring
     with transaction.atomic():
         audit_log(
             "keys.rotate",
@@ -138,6 +143,7 @@ def keys_rotate(
                 "reencrypted": report.reencrypted,
                 "failed": len(report.failed),
                 "batches": report.batches,
+                "otp_seeds": report.otp_seeds,
             },
         )
     return report
