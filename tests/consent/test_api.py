@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories.consent import person
+from tutela.accounts.principal import SYSTEM
 from tutela.accounts.services import staff_create, token_create
 from tutela.consent import services
 from tutela.consent.checks import purpose_check
@@ -120,7 +121,7 @@ def test_objections_over_the_api(policy: Any) -> None:
 
 def test_staff_of_one_entity_checks_for_their_entity(policy: Any) -> None:
     ann = person("ann@example.com", subject_type="member", controller="crm-asbl")
-    services.consent_give(subject_id=ann.pk, purpose="newsletter", controller="crm-asbl")
+    services.consent_give(principal=SYSTEM, subject_id=ann.pk, purpose="newsletter", controller="crm-asbl")
     own = _client("staff", "crm-asbl")
     other = _client("staff", "ac-cs")
     params = {"identifier": "ann@example.com", "purpose": "newsletter", "controller": "crm-asbl"}
@@ -156,6 +157,7 @@ def test_purpose_check_uses_a_fixed_number_of_queries(policy: Any) -> None:
 
     for n in range(30):
         item_add(
+            principal=SYSTEM,
             subject=many,
             controller="crm-asbl",
             category="user.contact.email",
@@ -163,7 +165,7 @@ def test_purpose_check_uses_a_fixed_number_of_queries(policy: Any) -> None:
             source="direct",
         )
     for who in (few, many):
-        services.consent_give(subject_id=who.pk, purpose="newsletter")
+        services.consent_give(principal=SYSTEM, subject_id=who.pk, purpose="newsletter")
     purpose_check(identifier="few@example.com", purpose="newsletter")  # warm the policy cache
     counts = []
     for email in ("few@example.com", "many@example.com"):
@@ -186,9 +188,11 @@ def test_one_statement_facts_match_the_orm_facts(policy: Any) -> None:
 
     ann = person("ann@example.com", phone="+32470000001", subject_type="member")
     eve = person("eve@example.com", subject_type="prospect", source="public-web")
-    services.consent_give(subject_id=ann.pk, purpose="newsletter")
-    services.consent_withdraw(subject_id=ann.pk, purpose="newsletter", controller="crm-asbl")
-    services.objection_register(subject_id=eve.pk, purpose="prospecting")
+    services.consent_give(principal=SYSTEM, subject_id=ann.pk, purpose="newsletter")
+    services.consent_withdraw(
+        principal=SYSTEM, subject_id=ann.pk, purpose="newsletter", controller="crm-asbl"
+    )
+    services.objection_register(principal=SYSTEM, subject_id=eve.pk, purpose="prospecting")
     today = dt.date(2026, 11, 25)
     for purpose in ("newsletter", "prospecting", "member-management"):
         for controller in (None, "crm-asbl", "ac-cs"):
@@ -231,7 +235,7 @@ def test_one_click_withdrawal_link_for_any_consent_purpose(policy: Any, policy_d
     )
     kind = policy_data["purposes"][key]["subject_types"][0]
     who = person("link@example.com", subject_type=kind)
-    services.consent_give(subject_id=who.pk, purpose=key)
+    services.consent_give(principal=SYSTEM, subject_id=who.pk, purpose=key)
     assert purpose_check(subject_id=who.pk, purpose=key).allowed
     url = withdrawal_url(who.pk, key)
     path = url.removeprefix(__import__("django.conf").conf.settings.TUTELA_BASE_URL)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.factories.consent import person
+from tutela.accounts.principal import SYSTEM
 from tutela.consent import services
 from tutela.consent.checks import purpose_check
 from tutela.consent.selectors import consents_of_subject, current_consent, is_suppressed
@@ -48,12 +49,14 @@ def test_newsletter_refused_without_consent_allowed_after_refused_after_withdraw
     assert not before.allowed and before.legal_basis is None
     assert any("consent" in r and "not given" in r for r in before.reasons)
 
-    services.consent_give(subject_id=ann.pk, purpose=key, channel="paper", evidence="form 12")
+    services.consent_give(
+        principal=SYSTEM, subject_id=ann.pk, purpose=key, channel="paper", evidence="form 12"
+    )
     after = purpose_check(identifier="ann@example.com", purpose=key)
     assert after.allowed and after.legal_basis == purpose["legal_basis"] == "consent"
 
     time_machine.move_to("2026-12-03 15:00:00+00:00", tick=False)
-    services.consent_withdraw(subject_id=ann.pk, purpose=key, channel="email")
+    services.consent_withdraw(principal=SYSTEM, subject_id=ann.pk, purpose=key, channel="email")
     withdrawn = purpose_check(identifier="ann@example.com", purpose=key)
     assert not withdrawn.allowed
     assert withdrawn.codes[0] == "withdrawn"
@@ -64,6 +67,7 @@ def test_consent_proof(policy: Any, policy_data: dict[str, Any]) -> None:
     key, purpose = _newsletter(policy_data)
     bob = person("bob@example.com", subject_type="prospect")
     event = services.consent_give(
+        principal=SYSTEM,
         subject_id=bob.pk,
         purpose=key,
         channel="portal",
@@ -78,7 +82,7 @@ def test_consent_proof(policy: Any, policy_data: dict[str, Any]) -> None:
     assert event.policy_version == 1
     assert event.page == "https://www.crmgroup.be/newsletter"
     assert len(event.request_hash) == 64 and "192.0.2.7" not in event.request_hash
-    history = consents_of_subject(bob.pk)
+    history = consents_of_subject(bob.pk, principal=SYSTEM)
     assert [h["event"] for h in history] == ["given"]
     assert history[0]["wording"] == wording and history[0]["channel"] == "portal"
     state = current_consent(bob.pk, key, "crm-asbl")
@@ -91,11 +95,11 @@ def test_consent_proof(policy: Any, policy_data: dict[str, Any]) -> None:
 def test_ledger_is_append_only_and_withdrawal_needs_consent(policy: Any) -> None:
     cid = person("cid@example.com").pk
     with pytest.raises(Refused, match="no consent to withdraw"):
-        services.consent_withdraw(subject_id=cid, purpose="newsletter")
-    services.consent_give(subject_id=cid, purpose="newsletter")
-    services.consent_withdraw(subject_id=cid, purpose="newsletter")
-    services.consent_give(subject_id=cid, purpose="newsletter")
-    assert [e["event"] for e in consents_of_subject(cid)] == ["given", "withdrawn", "given"]
+        services.consent_withdraw(principal=SYSTEM, subject_id=cid, purpose="newsletter")
+    services.consent_give(principal=SYSTEM, subject_id=cid, purpose="newsletter")
+    services.consent_withdraw(principal=SYSTEM, subject_id=cid, purpose="newsletter")
+    services.consent_give(principal=SYSTEM, subject_id=cid, purpose="newsletter")
+    assert [e["event"] for e in consents_of_subject(cid, principal=SYSTEM)] == ["given", "withdrawn", "given"]
     assert purpose_check(subject_id=cid, purpose="newsletter").allowed
 
 
@@ -104,11 +108,11 @@ def test_consent_refused_for_a_purpose_not_based_on_consent(policy: Any, policy_
     for key, purpose in policy_data["purposes"].items():
         if purpose["legal_basis"] != "consent":
             with pytest.raises(InvalidInput, match="not on consent"):
-                services.consent_give(subject_id=pid, purpose=key)
+                services.consent_give(principal=SYSTEM, subject_id=pid, purpose=key)
     with pytest.raises(InvalidInput):
-        services.consent_give(subject_id=pid, purpose="newsletter", channel="pigeon")
+        services.consent_give(principal=SYSTEM, subject_id=pid, purpose="newsletter", channel="pigeon")
     with pytest.raises(InvalidInput):
-        services.consent_give(subject_id=pid, purpose="no-such-purpose")
+        services.consent_give(principal=SYSTEM, subject_id=pid, purpose="no-such-purpose")
 
 
 def test_objection_to_prospecting_is_honoured_without_reasons_and_survives_erasure(
@@ -119,11 +123,11 @@ def test_objection_to_prospecting_is_honoured_without_reasons_and_survives_erasu
     eve = person("eve@example.com", phone="+32 470 12 34 56", subject_type="prospect", source="public-web")
     assert purpose_check(identifier="eve@example.com", purpose=key).allowed
 
-    obj = services.objection_register(subject_id=eve.pk, purpose=key)  # no reasons asked
+    obj = services.objection_register(principal=SYSTEM, subject_id=eve.pk, purpose=key)  # no reasons asked
     assert obj.status == "upheld" and obj.absolute and obj.reasons == ""
     refused = purpose_check(identifier="eve@example.com", purpose=key)
     assert not refused.allowed and refused.codes[0] == "objection"
-    assert [e["type"] for e in consents_of_subject(eve.pk)] == ["objection"]
+    assert [e["type"] for e in consents_of_subject(eve.pk, principal=SYSTEM)] == ["objection"]
     assert AuditEntry.objects.filter(action="objection.register", subject_id=eve.pk).exists()
     email_lookup = identifiers.lookup_for("email", "EVE@example.com")
     assert is_suppressed([email_lookup], key)
@@ -155,17 +159,17 @@ def test_objection_other_legitimate_interest_is_pending_for_the_dpo(
     )
     fay = person("fay@example.com", subject_type="member").pk
     with pytest.raises(InvalidInput, match="reasons"):
-        services.objection_register(subject_id=fay, purpose=key)
+        services.objection_register(principal=SYSTEM, subject_id=fay, purpose=key)
     obj = services.objection_register(
-        subject_id=fay, purpose=key, reasons="I am a public figure", request_ref="R-9"
+        principal=SYSTEM, subject_id=fay, purpose=key, reasons="I am a public figure", request_ref="R-9"
     )
     assert obj.status == "pending" and obj.reasons == "I am a public figure"
     assert "objection-pending" in purpose_check(subject_id=fay, purpose=key).codes
     services.objection_decide(
-        objection_id=obj.pk, uphold=False, balancing="Compelling grounds: security logs"
+        principal=SYSTEM, objection_id=obj.pk, uphold=False, balancing="Compelling grounds: security logs"
     )
     assert "objection-pending" not in purpose_check(subject_id=fay, purpose=key).codes
-    history = consents_of_subject(fay)
+    history = consents_of_subject(fay, principal=SYSTEM)
     assert history[0]["event"] == "objection-rejected" and history[0]["balancing"].startswith("Compelling")
 
 
@@ -176,7 +180,7 @@ def test_objection_refused_against_contract_and_legal_obligation(
     for key, purpose in policy_data["purposes"].items():
         if purpose["legal_basis"] in ("contract", "legal_obligation") and not purpose.get("objection"):
             with pytest.raises(Refused, match="cannot be accepted"):
-                services.objection_register(subject_id=gus, purpose=key, reasons="please")
+                services.objection_register(principal=SYSTEM, subject_id=gus, purpose=key, reasons="please")
 
 
 def test_merge_moves_consents(policy: Any) -> None:
@@ -184,9 +188,9 @@ def test_merge_moves_consents(policy: Any) -> None:
 
     a = person("hal@example.com").pk
     b = person("hal.other@example.com").pk
-    services.consent_give(subject_id=b, purpose="newsletter")
-    subject_merge(keep=a, duplicate=b)
-    assert [e["event"] for e in consents_of_subject(a)] == ["given"]
+    services.consent_give(principal=SYSTEM, subject_id=b, purpose="newsletter")
+    subject_merge(principal=SYSTEM, keep=a, duplicate=b)
+    assert [e["event"] for e in consents_of_subject(a, principal=SYSTEM)] == ["given"]
     from tutela.core.models import AuditEntry
 
     moved = AuditEntry.objects.get(action="consent.merge")

@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from tutela.accounts.principal import PUBLIC, SYSTEM
 from tutela.consent.checks import purpose_check
 from tutela.consent.models import NewsletterPending, NewsletterTopic
 from tutela.consent.newsletter import newsletter_confirm, newsletter_headers, newsletter_subscribe
@@ -34,8 +35,9 @@ def topics(db: Any) -> None:
 
 
 def _send(capture: Any, fn: Any, **kwargs: Any) -> Any:
+    """Call a public newsletter flow as the public does (the token or address is the only proof)."""
     with capture(execute=True):
-        return fn(**kwargs)
+        return fn(**{"principal": PUBLIC, **kwargs})
 
 
 def _confirm_token(message: Any, language: str) -> str:
@@ -88,14 +90,14 @@ def test_double_opt_in_and_one_click_unsubscribe(
     assert decision.allowed and decision.legal_basis == "consent"
     subject = resolve_identifier("zoe@example.com")
     assert subject is not None
-    [event] = consents_of_subject(subject.pk)
+    [event] = consents_of_subject(subject.pk, principal=SYSTEM)
     assert (
         event["channel"] == "email" and event["topics"] == ["events"] and "double opt-in" in event["evidence"]
     )
     assert event["page"] == "https://www.crmgroup.be/fr/newsletter" and len(event["request_hash"]) == 64
 
     with pytest.raises(Refused, match="already used"):
-        newsletter_confirm(token=token)
+        newsletter_confirm(principal=SYSTEM, token=token)
 
     welcome = smtp_server.wait_for(2)[1]
     assert welcome["To"] == "zoe@example.com" and welcome["Content-Language"] == "fr"
@@ -130,9 +132,9 @@ def test_confirmation_link_expires_after_48_hours(
     token = _confirm_token(smtp_server.wait_for(1)[0], "en")
     time_machine.move_to(START + dt.timedelta(hours=48, seconds=1), tick=False)
     with pytest.raises(Refused, match="expired"):
-        newsletter_confirm(token=token)
+        newsletter_confirm(principal=SYSTEM, token=token)
     with pytest.raises(NotFound):
-        newsletter_confirm(token="not-a-token")
+        newsletter_confirm(principal=SYSTEM, token="not-a-token")
     from tutela.consent.newsletter import newsletter_pending_purge
 
     assert newsletter_pending_purge() == 1 and not NewsletterPending.objects.exists()
@@ -159,11 +161,11 @@ def test_confirmation_mail_language(
 
 def test_bad_subscriptions(policy: Any, topics: None) -> None:
     with pytest.raises(InvalidInput):
-        newsletter_subscribe(email="not-an-address")
+        newsletter_subscribe(principal=SYSTEM, email="not-an-address")
     with pytest.raises(InvalidInput, match="topic"):
-        newsletter_subscribe(email="ok@example.com", topics=["no-such-topic"])
+        newsletter_subscribe(principal=SYSTEM, email="ok@example.com", topics=["no-such-topic"])
     with pytest.raises(InvalidInput):
-        newsletter_subscribe(email="ok@example.com", language="de")
+        newsletter_subscribe(principal=SYSTEM, email="ok@example.com", language="de")
 
 
 def test_anonymous_api_subscribe_and_topics(

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories.consent import person
+from tutela.accounts.principal import SYSTEM
 from tutela.consent import services
 from tutela.consent.scrub import scrub_stream
 from tutela.core.errors import InvalidInput
@@ -28,10 +29,13 @@ def test_phones_and_emails_across_chunks(policy: Any) -> None:
     objector = person(
         "no@example.com", phone="+32 470 22 22 22", subject_type="prospect", source="public-web"
     )
-    services.objection_register(subject_id=objector.pk, purpose="prospecting")
+    services.objection_register(principal=SYSTEM, subject_id=objector.pk, purpose="prospecting")
     # a suppressed address nobody in the register carries any more
     services.suppression_add(
-        purpose="prospecting", reason="objection", identifiers_raw=[("email", "gone@example.com")]
+        principal=SYSTEM,
+        purpose="prospecting",
+        reason="objection",
+        identifiers_raw=[("email", "gone@example.com")],
     )
     rows = [
         ('"Ok, Person"', "0470 11 11 11", None),
@@ -60,7 +64,9 @@ def test_phones_and_emails_across_chunks(policy: Any) -> None:
 def test_shared_address_is_usable_only_if_everyone_may_be_contacted(policy: Any) -> None:
     person("shared@example.com", subject_type="prospect", source="public-web")
     other = person("shared@example.com", subject_type="prospect", source="data-provider", controller="ac-cs")
-    services.objection_register(subject_id=other.pk, purpose="prospecting", controller="ac-cs")
+    services.objection_register(
+        principal=SYSTEM, subject_id=other.pk, purpose="prospecting", controller="ac-cs"
+    )
     counts, _ = _scrub("email\nshared@example.com\n", purpose="prospecting")
     assert counts == {"kept": 0, "removed": 1, "reasons": {"objection": 1}}
     counts, _ = _scrub("email\nshared@example.com\n", purpose="prospecting", controller="crm-asbl")

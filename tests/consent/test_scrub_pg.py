@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 
 from tests.factories.consent import person
+from tutela.accounts.principal import SYSTEM
 from tutela.consent import services
 from tutela.consent.contacts import fast_blind_index, normalise_contact
 from tutela.consent.objections import objection_register
@@ -40,21 +41,23 @@ def _population() -> list[str]:
 
     someone("plain@example.com", phone="+32 470 10 10 10")
     given = someone("given@example.com", subject_type="member")
-    services.consent_give(subject_id=given.pk, purpose="newsletter")
+    services.consent_give(principal=SYSTEM, subject_id=given.pk, purpose="newsletter")
     withdrawn = someone("withdrawn@example.com", subject_type="customer")
-    services.consent_give(subject_id=withdrawn.pk, purpose="newsletter")
-    services.consent_withdraw(subject_id=withdrawn.pk, purpose="newsletter", controller="crm-asbl")
+    services.consent_give(principal=SYSTEM, subject_id=withdrawn.pk, purpose="newsletter")
+    services.consent_withdraw(
+        principal=SYSTEM, subject_id=withdrawn.pk, purpose="newsletter", controller="crm-asbl"
+    )
     other = someone("other@example.com", subject_type="member", controller="ac-cs")
-    services.consent_give(subject_id=other.pk, purpose="newsletter", controller="ac-cs")
+    services.consent_give(principal=SYSTEM, subject_id=other.pk, purpose="newsletter", controller="ac-cs")
     objector = someone("objector@example.com", source="public-web")
-    objection_register(subject_id=objector.pk, purpose="prospecting")
+    objection_register(principal=SYSTEM, subject_id=objector.pk, purpose="prospecting")
     reasons = next(k for k, p in policy.purposes.items() if p.objection_rule() == "reasons")
     pending = someone("pending@example.com", subject_type="member")
-    objection_register(subject_id=pending.pk, purpose=reasons, reasons="my situation")
+    objection_register(principal=SYSTEM, subject_id=pending.pk, purpose=reasons, reasons="my situation")
     # one address, two people: one may be contacted, the other objected (for ac-cs only)
     someone("shared@example.com", source="public-web")
     twin = person("shared@example.com", source="data-provider", controller="ac-cs")
-    objection_register(subject_id=twin.pk, purpose="prospecting", controller="ac-cs")
+    objection_register(principal=SYSTEM, subject_id=twin.pk, purpose="prospecting", controller="ac-cs")
     erased = someone("erased@example.com", subject_type="member")
     Subject.objects.filter(pk=erased.pk).update(erased_at=clock.now() - dt.timedelta(days=3))
     for status in ("restricted", "archived", "erased"):
@@ -79,12 +82,16 @@ def _population() -> list[str]:
         last_interest_on=today - dt.timedelta(days=800),
     )
     suppressed = someone("suppressed@example.com", subject_type="member")
-    services.consent_give(subject_id=suppressed.pk, purpose="newsletter")
+    services.consent_give(principal=SYSTEM, subject_id=suppressed.pk, purpose="newsletter")
     for purpose in ("newsletter", "prospecting"):
         services.suppression_add(
-            purpose=purpose, reason="objection", identifiers_raw=[("email", "suppressed@example.com")]
+            principal=SYSTEM,
+            purpose=purpose,
+            reason="objection",
+            identifiers_raw=[("email", "suppressed@example.com")],
         )
         services.suppression_add(
+            principal=SYSTEM,
             purpose=purpose,
             reason="objection",
             controller="ac-cs",

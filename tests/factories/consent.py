@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from tutela.accounts.principal import SYSTEM
 from tutela.core import clock
 from tutela.subjects.models import Subject
 
@@ -39,5 +40,5 @@ def person(
         started_on=started_on or clock.today(),
         ended_on=ended_on,
         last_interest_on=last_interest_on,
-        **kwargs,
+        **{"principal": SYSTEM, **kwargs},
     )

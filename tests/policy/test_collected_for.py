@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tutela.accounts.principal import SYSTEM
 from tutela.policy.validate import validate
 
 SHIPPED = (Path(__file__).resolve().parents[2] / "policies" / "crm-group.yaml").read_text(encoding="utf-8")
@@ -38,6 +39,7 @@ def test_items_get_the_declared_purposes(policy: Any, policy_data: dict[str, Any
     from tutela.subjects.services import NewItem
 
     person = subject_create(
+        principal=SYSTEM,
         controller="crm-asbl",
         subject_type="prospect",
         source="data-provider",

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def printer(policy: Any) -> Any:
     return recipient_create(
+        principal=SYSTEM,
         key="printer",
         name="Printer",
         recipient_type="it-providers",
@@ -61,7 +62,10 @@ def test_withdrawn_consent_and_suppression_are_not_sent(printer: Any) -> None:
         subject_id=gone.pk, purpose="newsletter", controller="crm-asbl", principal=SYSTEM
     )
     services.suppression_add(
-        identifiers_raw=[("email", "hushed@example.com")], purpose="newsletter", reason="objection"
+        principal=SYSTEM,
+        identifiers_raw=[("email", "hushed@example.com")],
+        purpose="newsletter",
+        reason="objection",
     )
 
     export = _disclose("newsletter", [kept.pk, gone.pk, hushed.pk, never.pk])

@@ -33,6 +33,7 @@ WANTED = ["user.name", "user.contact.email", "user.financial.bank_account"]
 @pytest.fixture
 def us_processor(policy, policy_data):
     return recipient_create(
+        principal=SYSTEM,
         key="mail-cloud",
         name="Mail Cloud Inc.",
         recipient_type=processor_type_outside_eea(policy_data),
@@ -81,7 +82,13 @@ def test_us_processor_refused_without_scc_then_allowed_with_only_the_allowed_cat
     assert not Disclosure.objects.exists() and not DisclosedItem.objects.exists()
     assert not AuditEntry.objects.filter(action__startswith="disclosure.").exists()
 
-    safeguard_add(recipient_key="mail-cloud", kind="scc", scc_module="c2p", signed_on=dt.date(2026, 5, 1))
+    safeguard_add(
+        principal=SYSTEM,
+        recipient_key="mail-cloud",
+        kind="scc",
+        scc_module="c2p",
+        signed_on=dt.date(2026, 5, 1),
+    )
     export = disclose([sid], fmt="json")
     want = expected_columns(policy_data, PURPOSE, WANTED)
     assert export.columns == want
@@ -108,7 +115,7 @@ def test_us_processor_refused_without_scc_then_allowed_with_only_the_allowed_cat
     assert "Ann" not in json.dumps(per_subject.payload)
 
     # the person's access package lists the recipient
-    recips = recipients_of_subject(sid)
+    recips = recipients_of_subject(sid, principal=SYSTEM)
     assert [r["key"] for r in recips] == ["mail-cloud"]
     r = recips[0]
     assert r["role"] == "processor" and r["country"] == "US" and r["name"] == "Mail Cloud Inc."
@@ -117,10 +124,10 @@ def test_us_processor_refused_without_scc_then_allowed_with_only_the_allowed_cat
     }
     assert r["first_disclosure"] == r["last_disclosure"] and r["basis"].startswith("scc:c2p")
     assert r["safeguard"].startswith("scc:c2p")
-    (transfer,) = transfers_of_subject(sid)
+    (transfer,) = transfers_of_subject(sid, principal=SYSTEM)
     assert transfer["recipient"] == "mail-cloud" and transfer["country"] == "US"
     assert transfer["mechanism"] == "safeguard" and transfer["basis"].startswith("scc:c2p")
-    log = disclosures_of_subject(sid)
+    log = disclosures_of_subject(sid, principal=SYSTEM)
     assert len(log) == 1 and sorted(log[0]["items"]) == sorted(sent_ids)
 
     # Art. 19 propagation targets
@@ -135,7 +142,13 @@ def test_us_processor_refused_without_scc_then_allowed_with_only_the_allowed_cat
 
 @pytest.mark.django_db
 def test_scc_signed_after_the_transfer_date_does_not_count(us_processor, person) -> None:
-    safeguard_add(recipient_key="mail-cloud", kind="scc", scc_module="c2p", signed_on=dt.date(2026, 5, 1))
+    safeguard_add(
+        principal=SYSTEM,
+        recipient_key="mail-cloud",
+        kind="scc",
+        scc_module="c2p",
+        signed_on=dt.date(2026, 5, 1),
+    )
     with pytest.raises(Refused):
         disclose([person["subject"].pk], on=dt.date(2026, 4, 30))
     assert disclose([person["subject"].pk], on=dt.date(2026, 5, 1)).disclosure.mechanism == "safeguard"
@@ -151,7 +164,10 @@ def test_art_49_derogation_is_recorded_per_transfer(us_processor, person) -> Non
     d = export.disclosure
     assert d.mechanism == "derogation" and d.derogation == "explicit_consent"
     assert d.derogation_reason == "asked in writing on 2026-05-02"
-    assert recipients_of_subject(person["subject"].pk)[0]["basis"] == "derogation:explicit_consent"
+    assert (
+        recipients_of_subject(person["subject"].pk, principal=SYSTEM)[0]["basis"]
+        == "derogation:explicit_consent"
+    )
     with pytest.raises(Refused):  # recorded for that transfer only
         disclose([person["subject"].pk])
 
@@ -160,6 +176,7 @@ def test_art_49_derogation_is_recorded_per_transfer(us_processor, person) -> Non
 def test_sensitive_values_are_decrypted_only_when_allowed(policy, policy_data, person) -> None:
     banks = [c for c in policy_data["purposes"]["accounting"]["categories"] if "bank" in c]
     recipient_create(
+        principal=SYSTEM,
         key="bank",
         name="Bank SA",
         recipient_type="banks",
@@ -203,7 +220,13 @@ def test_failure_in_the_sink_leaves_no_log(us_processor, person) -> None:
     def boom(export):
         raise OSError("disk full")
 
-    safeguard_add(recipient_key="mail-cloud", kind="bcr", reference="BCR-1", signed_on=dt.date(2020, 1, 1))
+    safeguard_add(
+        principal=SYSTEM,
+        recipient_key="mail-cloud",
+        kind="bcr",
+        reference="BCR-1",
+        signed_on=dt.date(2020, 1, 1),
+    )
     with pytest.raises(OSError):
         disclose([person["subject"].pk], sink=boom)
     assert (
@@ -222,6 +245,7 @@ def test_csv_is_escaped_against_formula_injection(policy, person) -> None:
         subject=evil, category="user.name", value='=HYPERLINK("http://x","y")', purposes=[PURPOSE]
     )
     recipient_create(
+        principal=SYSTEM,
         key="printer",
         name="Printer",
         recipient_type="it-providers",
@@ -241,6 +265,7 @@ def test_between_the_two_entities_disclosed_items_become_visible(policy, person)
     from tutela.subjects.scoping import visible_items
 
     recipient_create(
+        principal=SYSTEM,
         key="ac-cs",
         name="AC & CS scrl",
         recipient_type="group-entities",
@@ -283,6 +308,7 @@ def _people(n: int) -> list[int]:
 @pytest.mark.django_db
 def test_disclosure_queries_do_not_grow_with_people(policy, django_assert_max_num_queries) -> None:
     recipient_create(
+        principal=SYSTEM,
         key="printer",
         name="Printer",
         recipient_type="it-providers",
@@ -301,7 +327,7 @@ def test_disclosure_queries_do_not_grow_with_people(policy, django_assert_max_nu
     assert export.disclosure.items_count == 80
     assert DisclosedItem.objects.filter(disclosure=export.disclosure).count() == 80
     with CaptureQueriesContext(connection) as reads:
-        recipients_of_subject(many[0])
+        recipients_of_subject(many[0], principal=SYSTEM)
         propagation_targets(many[0])
     assert len(reads.captured_queries) <= 4
 
@@ -309,6 +335,7 @@ def test_disclosure_queries_do_not_grow_with_people(policy, django_assert_max_nu
 @pytest.mark.django_db
 def test_recipients_of_subject_first_and_last(policy, person) -> None:
     recipient_create(
+        principal=SYSTEM,
         key="printer",
         name="Printer",
         recipient_type="it-providers",
@@ -320,11 +347,11 @@ def test_recipients_of_subject_first_and_last(policy, person) -> None:
         disclose([person["subject"].pk], recipient_key="printer")
     with time_machine.travel(dt.datetime(2026, 4, 1, 9, tzinfo=dt.UTC), tick=False):
         disclose([person["subject"].pk], recipient_key="printer")
-    (r,) = recipients_of_subject(person["subject"].pk)
+    (r,) = recipients_of_subject(person["subject"].pk, principal=SYSTEM)
     assert r["first_disclosure"].startswith("2026-03-01") and r["last_disclosure"].startswith("2026-04-01")
     assert r["disclosures"] == 2 and r["basis"] == "eea" and r["safeguard"] is None
-    assert transfers_of_subject(person["subject"].pk) == []  # inside the EEA: no transfer
-    assert [d["at"][:10] for d in disclosures_of_subject(person["subject"].pk)] == [
+    assert transfers_of_subject(person["subject"].pk, principal=SYSTEM) == []  # inside the EEA: no transfer
+    assert [d["at"][:10] for d in disclosures_of_subject(person["subject"].pk, principal=SYSTEM)] == [
         "2026-03-01",
         "2026-04-01",
     ]

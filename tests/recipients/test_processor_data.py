@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories.subjects import DataItemFactory
+from tutela.accounts.principal import SYSTEM
 from tutela.core.errors import InvalidInput
 from tutela.core.models import AuditEntry
 from tutela.recipients.selectors import forward_target, is_processor_data
@@ -15,7 +16,11 @@ from tutela.recipients.services import client_controller_create
 @pytest.mark.django_db
 def test_forward_target_names_the_registered_client(policy, person) -> None:
     client_controller_create(
-        key="client-co", name="Client Co SA", instructions_ref="INSTR-7", contact_email="DPO@client.example"
+        principal=SYSTEM,
+        key="client-co",
+        name="Client Co SA",
+        instructions_ref="INSTR-7",
+        contact_email="DPO@client.example",
     )
     item = person["items"]["processor"]
     own = person["items"]["name"]
@@ -39,8 +44,10 @@ def test_unregistered_client_is_still_named(policy) -> None:
 @pytest.mark.django_db
 def test_client_controller_validation(policy) -> None:
     with pytest.raises(InvalidInput) as err:
-        client_controller_create(key="Bad Key", name="", instructions_ref="", contact_email="nope")
+        client_controller_create(
+            principal=SYSTEM, key="Bad Key", name="", instructions_ref="", contact_email="nope"
+        )
     assert {e.field for e in err.value.errors} == {"key", "name", "instructions_ref", "contact_email"}
-    client_controller_create(key="c", name="C", instructions_ref="I")
+    client_controller_create(principal=SYSTEM, key="c", name="C", instructions_ref="I")
     with pytest.raises(InvalidInput):
-        client_controller_create(key="c", name="C", instructions_ref="I")
+        client_controller_create(principal=SYSTEM, key="c", name="C", instructions_ref="I")

@@ -8,6 +8,7 @@ import pytest
 
 from tests.factories.recipients import RecipientFactory
 from tests.recipients.conftest import processor_type_outside_eea
+from tutela.accounts.principal import SYSTEM
 from tutela.core.errors import InvalidInput, NotFound
 from tutela.core.models import AuditEntry
 from tutela.recipients.selectors import expiring_contracts, recipient_dict
@@ -19,6 +20,7 @@ def test_create_takes_role_and_lists_from_the_policy_type(policy, policy_data) -
     rtype = processor_type_outside_eea(policy_data)
     declared = policy_data["recipients"][rtype]
     r = recipient_create(
+        principal=SYSTEM,
         key="mail-cloud",
         name="Mail Cloud Inc.",
         recipient_type=rtype,
@@ -40,6 +42,7 @@ def test_create_takes_role_and_lists_from_the_policy_type(policy, policy_data) -
 def test_create_reports_every_problem(policy) -> None:
     with pytest.raises(InvalidInput) as err:
         recipient_create(
+            principal=SYSTEM,
             key="Bad Key",
             name="",
             recipient_type="no-such-type",
@@ -70,15 +73,17 @@ def test_create_reports_every_problem(policy) -> None:
 
 @pytest.mark.django_db
 def test_duplicate_key_and_update(policy) -> None:
-    recipient_create(key="acme", name="Acme", recipient_type="it-providers", country="BE")
+    recipient_create(principal=SYSTEM, key="acme", name="Acme", recipient_type="it-providers", country="BE")
     with pytest.raises(InvalidInput):
-        recipient_create(key="acme", name="Acme", recipient_type="it-providers", country="BE")
-    r = recipient_update(key="acme", country="fr", purposes=["member-management"])
+        recipient_create(
+            principal=SYSTEM, key="acme", name="Acme", recipient_type="it-providers", country="BE"
+        )
+    r = recipient_update(principal=SYSTEM, key="acme", country="fr", purposes=["member-management"])
     assert r.country == "FR" and r.purposes == ["member-management"]
     with pytest.raises(InvalidInput):
-        recipient_update(key="acme", country="ZZ")
+        recipient_update(principal=SYSTEM, key="acme", country="ZZ")
     with pytest.raises(NotFound):
-        recipient_update(key="nobody", name="x")
+        recipient_update(principal=SYSTEM, key="nobody", name="x")
     entry = AuditEntry.objects.filter(action="recipient.update").get()
     assert set(entry.payload["changed"]) == {"country", "purposes"}
 
@@ -86,7 +91,9 @@ def test_duplicate_key_and_update(policy) -> None:
 @pytest.mark.django_db
 def test_safeguard_validation(policy) -> None:
     RecipientFactory(key="host")
-    s = safeguard_add(recipient_key="host", kind="scc", scc_module="c2p", signed_on=dt.date(2025, 5, 1))
+    s = safeguard_add(
+        principal=SYSTEM, recipient_key="host", kind="scc", scc_module="c2p", signed_on=dt.date(2025, 5, 1)
+    )
     assert s.scc_module == "c2p"
     for kwargs in (
         {"kind": "scc", "scc_module": ""},
@@ -96,9 +103,11 @@ def test_safeguard_validation(policy) -> None:
         {"kind": "bcr", "scc_module": "c2p", "reference": "B"},
     ):
         with pytest.raises(InvalidInput):
-            safeguard_add(recipient_key="host", signed_on=dt.date(2025, 5, 1), **kwargs)
+            safeguard_add(principal=SYSTEM, recipient_key="host", signed_on=dt.date(2025, 5, 1), **kwargs)
     with pytest.raises(NotFound):
-        safeguard_add(recipient_key="nobody", kind="bcr", reference="B", signed_on=dt.date(2025, 5, 1))
+        safeguard_add(
+            principal=SYSTEM, recipient_key="nobody", kind="bcr", reference="B", signed_on=dt.date(2025, 5, 1)
+        )
 
 
 @pytest.mark.django_db
@@ -117,15 +126,23 @@ def test_expiring_contracts(policy) -> None:
 @pytest.mark.django_db
 def test_country_defaults_to_the_policy_type(policy, policy_data) -> None:
     rtype = processor_type_outside_eea(policy_data)
-    r = recipient_create(key="default-country", name="Somewhere", recipient_type=rtype)
+    r = recipient_create(principal=SYSTEM, key="default-country", name="Somewhere", recipient_type=rtype)
     assert r.country == policy_data["recipients"][rtype].get("country", "BE")
 
 
 @pytest.mark.django_db
 def test_control_characters_are_refused(policy) -> None:
     with pytest.raises(InvalidInput) as err:
-        recipient_create(key="nul", name="Bad\x00Name", recipient_type="it-providers", country="BE")
+        recipient_create(
+            principal=SYSTEM, key="nul", name="Bad\x00Name", recipient_type="it-providers", country="BE"
+        )
     assert err.value.errors[0].field == "name"
     RecipientFactory(key="host2")
     with pytest.raises(InvalidInput):
-        safeguard_add(recipient_key="host2", kind="bcr", reference="B\x00", signed_on=dt.date(2025, 5, 1))
+        safeguard_add(
+            principal=SYSTEM,
+            recipient_key="host2",
+            kind="bcr",
+            reference="B\x00",
+            signed_on=dt.date(2025, 5, 1),
+        )

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from tutela.accounts.principal import SYSTEM
 from tutela.core.errors import InvalidInput
 from tutela.core.models import AuditEntry
 from tutela.recipients.models import TransferRuleSet
@@ -23,12 +24,16 @@ def test_update_stores_a_version_and_changes_answers() -> None:
     start = text.index("  - country: BR")
     end = text.index("international_organisations:")
     without_brazil = text[:start] + text[end:]
-    version, changed = transfer_rules_update(text=without_brazil, source_name="no-brazil.yaml")
+    version, changed = transfer_rules_update(
+        principal=SYSTEM, text=without_brazil, source_name="no-brazil.yaml"
+    )
     assert changed and version.number == 1 and version.active
     assert not transfer_check("BR", on, rules=active_transfer_rules()).adequate
-    again, changed = transfer_rules_update(text=without_brazil, source_name="no-brazil.yaml")
+    again, changed = transfer_rules_update(
+        principal=SYSTEM, text=without_brazil, source_name="no-brazil.yaml"
+    )
     assert not changed and again.pk == version.pk
-    v2, _ = transfer_rules_update(text=text, source_name="transfers.yaml")
+    v2, _ = transfer_rules_update(principal=SYSTEM, text=text, source_name="transfers.yaml")
     assert v2.number == 2
     assert TransferRuleSet.objects.filter(active=True).get().number == 2
     assert transfer_check("BR", on, rules=active_transfer_rules()).adequate
@@ -39,7 +44,9 @@ def test_update_stores_a_version_and_changes_answers() -> None:
 def test_invalid_update_changes_nothing() -> None:
     with pytest.raises(InvalidInput) as err:
         transfer_rules_update(
-            text="label: x\neea: {eu: [BE], efta: []}\nadequacy: 3\n", source_name="bad.yaml"
+            principal=SYSTEM,
+            text="label: x\neea: {eu: [BE], efta: []}\nadequacy: 3\n",
+            source_name="bad.yaml",
         )
     assert all(e.file == "bad.yaml" for e in err.value.errors)
     assert any(e.line == 3 for e in err.value.errors)

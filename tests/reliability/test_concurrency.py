@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from tutela.accounts.principal import SYSTEM
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -94,7 +96,13 @@ def test_concurrent_imports_on_the_configured_database(db_threads_ok: None, tmp_
     def run(path: Path) -> None:
         try:
             barrier.wait(timeout=30)
-            import_file(path=path, controller="crm-asbl", subject_type="prospect", source="data-provider")
+            import_file(
+                principal=SYSTEM,
+                path=path,
+                controller="crm-asbl",
+                subject_type="prospect",
+                source="data-provider",
+            )
         except BaseException as exc:  # reported below
             errors.append(exc)
         finally:

@@ -9,6 +9,7 @@ from django.contrib.messages.storage import default_storage
 from django.test import RequestFactory
 
 from tests.subjects.conftest import NN
+from tutela.accounts.principal import SYSTEM
 from tutela.subjects import services
 from tutela.subjects.models import DataItem, Relationship, Subject
 from tutela.subjects.services import NewItem
@@ -18,7 +19,11 @@ pytestmark = pytest.mark.django_db
 
 def test_admin_pages_mask_sealed_values(client, register_policy) -> None:
     person = services.subject_create(
-        controller="crm-asbl", subject_type="member", source="direct", items=[NewItem(NN, "85073003328")]
+        principal=SYSTEM,
+        controller="crm-asbl",
+        subject_type="member",
+        source="direct",
+        items=[NewItem(NN, "85073003328")],
     )
     item = person.items.get()
     admin_user = get_user_model().objects.create_superuser("root", "root@crmgroup.be", "pw-for-tests-only")

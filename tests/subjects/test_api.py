@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.subjects.conftest import EMAIL, NN
+from tutela.accounts.principal import SYSTEM
 from tutela.accounts.services import staff_create, token_create
 from tutela.core.models import AuditEntry
 from tutela.subjects import services
@@ -23,12 +24,14 @@ def bearer(role: str, controller: str = "", name: str = "u") -> dict[str, str]:
 @pytest.fixture
 def people(register_policy):
     a = services.subject_create(
+        principal=SYSTEM,
         controller="crm-asbl",
         subject_type="member",
         source="direct",
         items=[NewItem("user.name", "Jan Peeters"), NewItem(EMAIL, "jan@example.be"), NewItem(NN, NN_1985)],
     )
     b = services.subject_create(
+        principal=SYSTEM,
         controller="ac-cs",
         subject_type="member",
         source="direct",
@@ -149,6 +152,7 @@ def test_list_filters_pagination_and_bounded_queries(
 ) -> None:
     for n in range(30):
         services.subject_create(
+            principal=SYSTEM,
             controller="crm-asbl",
             subject_type="member" if n % 2 else "prospect",
             source="direct",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tutela.accounts.principal import SYSTEM
 from tutela.core.models import AuditEntry
 from tutela.subjects.importing.service import import_file
 from tutela.subjects.models import DataItem, Relationship, Subject
@@ -22,7 +23,13 @@ def people_file(tmp_path: Path, rows: int, *, domain: str = "example.be") -> Pat
 
 
 def run(path: Path, **kw: object):
-    return import_file(path=path, controller="crm-asbl", subject_type="member", source="direct", **kw)  # type: ignore[arg-type]
+    return import_file(
+        path=path,
+        controller="crm-asbl",
+        subject_type="member",
+        source="direct",
+        **{"principal": SYSTEM, **kw},
+    )  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("rows", [20, 600])

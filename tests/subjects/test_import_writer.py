@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tutela.accounts.principal import SYSTEM
 from tutela.core import clock, crypto
 from tutela.core.models import AuditEntry
 from tutela.subjects import values
@@ -35,7 +36,13 @@ def write_csv(tmp_path: Path, name: str, header: list[str], rows: list[list[str]
 
 
 def run(path: Path, **kw: object) -> service.ImportReport:
-    return import_file(path=path, controller="crm-asbl", subject_type="member", source="direct", **kw)  # type: ignore[arg-type]
+    return import_file(
+        path=path,
+        controller="crm-asbl",
+        subject_type="member",
+        source="direct",
+        **{"principal": SYSTEM, **kw},
+    )  # type: ignore[arg-type]
 
 
 def holder(email: str) -> int:

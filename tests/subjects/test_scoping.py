@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.subjects.conftest import EMAIL
-from tutela.accounts.principal import Principal
+from tutela.accounts.principal import SYSTEM, Principal
 from tutela.subjects import services
 from tutela.subjects.scoping import visible_items, visible_subjects
 from tutela.subjects.services import NewItem
@@ -20,7 +20,11 @@ ACCS = Principal(actor="user:b", role="staff", controller="ac-cs")
 
 def person(controller: str, subject_type: str = "member", email: str = "a@example.be"):
     return services.subject_create(
-        controller=controller, subject_type=subject_type, source="direct", items=[NewItem(EMAIL, email)]
+        principal=SYSTEM,
+        controller=controller,
+        subject_type=subject_type,
+        source="direct",
+        items=[NewItem(EMAIL, email)],
     )
 
 
@@ -48,6 +52,7 @@ def test_archived_and_processor_items_are_out_of_normal_use(register_policy) -> 
     DataItem.objects.filter(pk=item.pk).update(status="archived")
     assert not visible_items(CRM).exists() and not visible_items(DPO).exists()
     held = services.item_add(
+        principal=SYSTEM,
         subject=a,
         controller="ac-cs",
         category="user.name",

@@ -16,7 +16,7 @@ from tests.subjects.conftest import (
     load_policy_data,
     register_policy_data,
 )
-from tutela.accounts.principal import Principal
+from tutela.accounts.principal import SYSTEM, Principal
 from tutela.core import crypto
 from tutela.core.audit import audit_verify
 from tutela.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -45,7 +45,7 @@ def member(**kw: object) -> Subject:
         subject_type="member",
         source="direct",
         items=[NewItem("user.name", "Jan Peeters"), NewItem(EMAIL, " Jan.Peeters@Example.BE ")],
-        **kw,  # type: ignore[arg-type]
+        **{"principal": SYSTEM, **kw},  # type: ignore[arg-type]
     )
 
 
@@ -63,7 +63,7 @@ def test_create_normalises_identifiers_and_indexes_them(register_policy) -> None
 def test_sensitive_values_are_sealed_and_found_by_blind_index(register_policy) -> None:
     person = member()
     item = services.item_add(
-        subject=person, controller="crm-asbl", category=NN, value=NN_1985, source="direct"
+        principal=SYSTEM, subject=person, controller="crm-asbl", category=NN, value=NN_1985, source="direct"
     )
     assert item.value == "" and "85073003328" not in item.value_sealed
     assert crypto.decrypt(item.value_sealed, context=NN) == "85073003328"
@@ -71,10 +71,12 @@ def test_sensitive_values_are_sealed_and_found_by_blind_index(register_policy) -
     assert resolve_identifier("85073003328") == person
     assert resolve_identifier("85.07.30-033.28") == person
     young = member()
-    services.item_add(subject=young, controller="crm-asbl", category=NN, value=NN_2002, source="direct")
+    services.item_add(
+        principal=SYSTEM, subject=young, controller="crm-asbl", category=NN, value=NN_2002, source="direct"
+    )
     assert resolve_identifier(NN_2002) == young
     iban = services.item_add(
-        subject=person, controller="crm-asbl", category=IBAN, value=IBAN_OK, source="direct"
+        principal=SYSTEM, subject=person, controller="crm-asbl", category=IBAN, value=IBAN_OK, source="direct"
     )
     assert iban.value == "" and item_value(iban) == "BE71096123456769"
     assert resolve_identifier("be71096123456769") == person
@@ -85,10 +87,15 @@ def test_sensitive_values_are_sealed_and_found_by_blind_index(register_policy) -
 def test_adding_the_same_value_twice_changes_nothing(register_policy) -> None:
     person = member()
     first = services.item_add(
-        subject=person, controller="crm-asbl", category=NN, value=NN_1985, source="direct"
+        principal=SYSTEM, subject=person, controller="crm-asbl", category=NN, value=NN_1985, source="direct"
     )
     again = services.item_add(
-        subject=person, controller="crm-asbl", category=NN, value="85073003328", source="direct"
+        principal=SYSTEM,
+        subject=person,
+        controller="crm-asbl",
+        category=NN,
+        value="85073003328",
+        source="direct",
     )
     assert first.pk == again.pk
 
@@ -109,7 +116,12 @@ def test_invalid_values_are_refused_with_a_clear_message(
     person = member()
     with pytest.raises(InvalidInput) as err:
         services.item_add(
-            subject=person, controller="crm-asbl", category=category, value=value, source="direct"
+            principal=SYSTEM,
+            subject=person,
+            controller="crm-asbl",
+            category=category,
+            value=value,
+            source="direct",
         )
     assert any(field_message in e.message for e in err.value.errors)
     if category in (NN, IBAN):
@@ -120,15 +132,26 @@ def test_policy_rules_unknown_category_source_purpose(register_policy) -> None:
     person = member()
     with pytest.raises(InvalidInput, match="not in the active policy"):
         services.item_add(
-            subject=person, controller="crm-asbl", category="user.unknown", value="x", source="direct"
+            principal=SYSTEM,
+            subject=person,
+            controller="crm-asbl",
+            category="user.unknown",
+            value="x",
+            source="direct",
         )
     with pytest.raises(InvalidInput) as err:
         services.item_add(
-            subject=person, controller="crm-asbl", category="user.name", value="x", source="cctv"
+            principal=SYSTEM,
+            subject=person,
+            controller="crm-asbl",
+            category="user.name",
+            value="x",
+            source="cctv",
         )
     assert "not allowed for subject type 'member'" in str(err.value.errors)
     with pytest.raises(InvalidInput) as err:
         services.item_add(
+            principal=SYSTEM,
             subject=person,
             controller="crm-asbl",
             category=NN,
@@ -143,13 +166,23 @@ def test_special_category_refused_unless_a_legal_requirement_covers_it(register_
     person = member()
     with pytest.raises(InvalidInput) as err:
         services.item_add(
-            subject=person, controller="crm-asbl", category=HEALTH, value="asthma", source="direct"
+            principal=SYSTEM,
+            subject=person,
+            controller="crm-asbl",
+            category=HEALTH,
+            value="asthma",
+            source="direct",
         )
     text = str(err.value.errors)
     assert "special category" in text and "legal_requirement" in text and "§3" in text
     load_policy_data(register_policy_data(policy_data, health_law=True))
     item = services.item_add(
-        subject=person, controller="crm-asbl", category=HEALTH, value="asthma", source="direct"
+        principal=SYSTEM,
+        subject=person,
+        controller="crm-asbl",
+        category=HEALTH,
+        value="asthma",
+        source="direct",
     )
     assert item.purposes == ["occupational-health"]
 
@@ -171,9 +204,10 @@ def test_staff_of_one_controller_cannot_write_for_the_other(register_policy) -> 
 def test_rectify_keeps_the_old_provenance_in_the_audit_trail(register_policy) -> None:
     person = member()
     item = services.item_add(
-        subject=person, controller="crm-asbl", category=NN, value=NN_1985, source="direct"
+        principal=SYSTEM, subject=person, controller="crm-asbl", category=NN, value=NN_1985, source="direct"
     )
     services.item_rectify(
+        principal=SYSTEM,
         item_id=item.pk,
         value=NN_2002,
         source="official-publication",
@@ -186,55 +220,64 @@ def test_rectify_keeps_the_old_provenance_in_the_audit_trail(register_policy) ->
     assert entry.payload["before"]["source"] == "direct" and entry.payload["value_changed"] is True
     assert "85073003328" not in str(entry.payload) and "02031504582" not in str(entry.payload)
     name = DataItem.objects.get(subject=person, category="user.name")
-    services.item_rectify(item_id=name.pk, value="Jan Peeters-Smet", source="direct")
+    services.item_rectify(principal=SYSTEM, item_id=name.pk, value="Jan Peeters-Smet", source="direct")
     entry = AuditEntry.objects.filter(action="item.rectify").order_by("-seq").first()
     assert entry.payload["before"]["value"] == "Jan Peeters"
     with pytest.raises(NotFound):
-        services.item_rectify(item_id=999999, value="x", source="direct")
+        services.item_rectify(principal=SYSTEM, item_id=999999, value="x", source="direct")
 
 
 def test_relationship_set_and_dates(register_policy) -> None:
     person = member(started_on=dt.date(2020, 1, 1))
     rel = services.relationship_set(
-        subject=person, controller="crm-asbl", kind="member", ended_on=dt.date(2025, 12, 31)
+        principal=SYSTEM, subject=person, controller="crm-asbl", kind="member", ended_on=dt.date(2025, 12, 31)
     )
     assert rel.started_on == dt.date(2020, 1, 1) and rel.ended_on == dt.date(2025, 12, 31)
     with pytest.raises(InvalidInput, match="relationship"):
         services.relationship_set(
-            subject=person, controller="crm-asbl", kind="member", started_on=dt.date(2026, 1, 1)
+            principal=SYSTEM,
+            subject=person,
+            controller="crm-asbl",
+            kind="member",
+            started_on=dt.date(2026, 1, 1),
         )
     p = services.relationship_set(
-        subject=person, controller="ac-cs", kind="prospect", last_interest_on=dt.date(2026, 5, 1)
+        principal=SYSTEM,
+        subject=person,
+        controller="ac-cs",
+        kind="prospect",
+        last_interest_on=dt.date(2026, 5, 1),
     )
     assert p.last_interest_on == dt.date(2026, 5, 1)
     with pytest.raises(InvalidInput):
-        services.relationship_set(subject=person, controller="nope", kind="martian")
+        services.relationship_set(principal=SYSTEM, subject=person, controller="nope", kind="martian")
 
 
 def test_interaction_and_language(register_policy) -> None:
     person = member()
     row = services.interaction_record(
-        subject=person, controller="ac-cs", kind="event", detail={"event": "AGM"}
+        principal=SYSTEM, subject=person, controller="ac-cs", kind="event", detail={"event": "AGM"}
     )
     assert row.subject_id == person.pk
-    services.subject_set_language(subject=person, language="NL")
+    services.subject_set_language(principal=SYSTEM, subject=person, language="NL")
     assert Subject.objects.get(pk=person.pk).language == "nl"
     with pytest.raises(InvalidInput):
-        services.subject_set_language(subject=person, language="de")
+        services.subject_set_language(principal=SYSTEM, subject=person, language="de")
 
 
 def test_merge_moves_everything_and_records_how_to_undo_it(register_policy) -> None:
     keep = member(started_on=dt.date(2021, 1, 1))
     dup = services.subject_create(
+        principal=SYSTEM,
         controller="crm-asbl",
         subject_type="member",
         source="direct",
         items=[NewItem(NN, NN_1985)],
         started_on=dt.date(2019, 6, 1),
     )
-    services.interaction_record(subject=dup, controller="crm-asbl", kind="event")
+    services.interaction_record(principal=SYSTEM, subject=dup, controller="crm-asbl", kind="event")
     moved = list(DataItem.objects.filter(subject=dup).values_list("pk", flat=True))
-    services.subject_merge(keep=keep, duplicate=dup)
+    services.subject_merge(principal=SYSTEM, keep=keep, duplicate=dup)
     assert set(moved) <= set(DataItem.objects.filter(subject=keep).values_list("pk", flat=True))
     assert Subject.objects.get(pk=dup.pk).merged_into_id == keep.pk
     assert Relationship.objects.get(subject=keep, kind="member").started_on == dt.date(2019, 6, 1)
@@ -248,7 +291,7 @@ def test_merge_moves_everything_and_records_how_to_undo_it(register_policy) -> N
     )
     assert AuditEntry.objects.filter(action="subject.merged_into", subject_id=dup.pk).exists()
     with pytest.raises(InvalidInput):
-        services.subject_merge(keep=keep, duplicate=dup)
+        services.subject_merge(principal=SYSTEM, keep=keep, duplicate=dup)
     auditor = Principal(actor="user:aud", role="auditor")
     with pytest.raises(PermissionDenied):
         services.subject_merge(keep=keep, duplicate=member(), principal=auditor)
@@ -257,6 +300,7 @@ def test_merge_moves_everything_and_records_how_to_undo_it(register_policy) -> N
 
 def test_find_by_name_and_birth(register_policy) -> None:
     person = services.subject_create(
+        principal=SYSTEM,
         controller="crm-asbl",
         subject_type="member",
         source="direct",
@@ -277,19 +321,23 @@ def test_find_by_name_and_birth(register_policy) -> None:
 
 def test_summary_masks_sensitive_values(register_policy) -> None:
     person = member()
-    services.item_add(subject=person, controller="crm-asbl", category=NN, value=NN_1985, source="direct")
-    summary = subject_summary(person.pk)
+    services.item_add(
+        principal=SYSTEM, subject=person, controller="crm-asbl", category=NN, value=NN_1985, source="direct"
+    )
+    summary = subject_summary(person.pk, principal=SYSTEM)
     nn = next(i for i in summary["items"] if i["category"] == NN)
     assert nn["value"].endswith("28") and "85073003328" not in str(summary)
     assert summary["name"] == "Jan Peeters" and summary["relationships"][0]["kind"] == "member"
-    assert len(subject_items(person.pk)) == 3
+    assert len(subject_items(person.pk, principal=SYSTEM)) == 3
 
 
 def test_reads_are_audited_and_out_of_scope_people_are_not_found(register_policy) -> None:
     from tutela.subjects.reading import subject_read
 
     person = member()
-    services.item_add(subject=person, controller="crm-asbl", category=NN, value=NN_1985, source="direct")
+    services.item_add(
+        principal=SYSTEM, subject=person, controller="crm-asbl", category=NN, value=NN_1985, source="direct"
+    )
     dpo = Principal(actor="cli:dpo", role="dpo")
     data = subject_read(dpo, person.pk, purpose="member-management", channel="cli")
     assert {"id", "items", "consents", "requests"} <= set(data)

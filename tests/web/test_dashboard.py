@@ -12,6 +12,7 @@ import time_machine
 from tests.factories.breaches import report
 from tests.factories.rights import member, open_request
 from tests.web.conftest import login
+from tutela.accounts.principal import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -247,6 +248,7 @@ def test_person_page_query_count_does_not_grow_with_items(
         assert staff_client.get(f"/staff/people/{person.public_id}/").status_code == 200
     for i in range(20):
         item_add(
+            principal=SYSTEM,
             subject=person.pk,
             controller="crm-asbl",
             category="user.contact.email",

@@ -77,3 +77,54 @@ def require_subject(principal: Principal, subject_id: int) -> None:
 
 
 PUBLIC_ROLE = "public"
+
+
+def controller_scope(principal: Principal) -> str | None:
+    """The one entity whose records ``principal`` may see, or None for the whole group (group-wide roles).
+
+    An entity role without an entity gets ``""`` (it sees only records addressed to the whole group, and no
+    person). Use it to filter registers with a ``controller`` column in one predicate, never per row."""
+    return None if principal.is_group_wide else principal.controller
+
+
+def may_see_record(principal: Principal, controller: str) -> bool:
+    """A record of a register kept per entity (a consent event, an objection, a disclosure): visible to
+    group-wide roles, and to an entity's staff when it is that entity's or addressed to the whole group
+    (``controller == ""``)."""
+    if principal.role == PUBLIC_ROLE:
+        return False
+    return principal.is_group_wide or controller in ("", principal.controller)
+
+
+def acting_controller(principal: Principal, controller: str | None) -> str:
+    """The entity a change is recorded for: what was asked (``""`` = every entity) for a group-wide role;
+    the principal's own entity for anyone else (asking for another entity, or for the whole group, is
+    refused). Raises PermissionDenied for roles that may not change data."""
+    require_write(principal)
+    wanted = controller or ""
+    if principal.is_group_wide:
+        return wanted
+    if not principal.controller:
+        raise PermissionDenied(f"role {principal.role!r} without an entity may not change data")
+    if wanted and wanted != principal.controller:
+        raise PermissionDenied(f"you act for {principal.controller} and may not act for {wanted}")
+    return principal.controller
+
+
+def require_archive(principal: Principal) -> None:
+    """Raise unless ``principal`` may open the archive (an archivist or a staff member given that right)."""
+    if principal.role == PUBLIC_ROLE or not principal.archive_access:
+        raise PermissionDenied("opening the archive needs the archive permission")
+
+
+def require_group_wide(principal: Principal, what: str) -> None:
+    """Raise unless ``principal`` is the DPO, a privacy officer or the auditor (``what`` names the register)."""
+    if not principal.is_group_wide:
+        raise PermissionDenied(f"{what} covers both entities: DPO, privacy officer or auditor")
+
+
+def require_in_scope(principal: Principal, subject_id: int) -> None:
+    """Like :func:`require_subject`, without a query for group-wide roles: they see every record, those
+    merged into another or erased included (the access package and erasure read those too)."""
+    if principal.role == PUBLIC_ROLE or not principal.is_group_wide:
+        require_subject(principal, subject_id)

@@ -72,3 +72,11 @@ def public_principal(actor: str = "anonymous") -> Principal:
 def system_principal(task: str) -> Principal:
     """Tutela itself running ``task`` (the sweep, a worker job): group-wide, named in the audit trail."""
     return Principal(actor=f"system:{task}", role=Role.DPO)
+
+
+def cli_principal() -> Principal:
+    """The operator at the shell, named in the audit trail as the command's actor (``cli:<login>``)."""
+    from tutela.core.audit import current_actor
+
+    actor = current_actor()
+    return Principal(actor=actor if actor.startswith("cli") else CLI.actor, role=CLI.role)

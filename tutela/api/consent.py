@@ -11,6 +11,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from ninja import Router, Schema
 
+from tutela.accounts.principal import PUBLIC
 from tutela.api.auth import principal
 from tutela.core.errors import FieldError, InvalidInput, NotFound, TutelaError
 
@@ -146,16 +147,11 @@ def withdraw(request: HttpRequest, payload: ConsentIn) -> Any:
 
 @router.get("/subjects/{subject_id}")
 def history(request: HttpRequest, subject_id: int) -> Any:
-    """A person's consent events (with proof) and objections."""
+    """A person's consent events (with proof) and objections (entity staff: their entity's and those for
+    both entities, never the other entity's)."""
     from tutela.consent.selectors import consents_of_subject
-    from tutela.subjects.scoping import can_see_subject
 
-    who = principal(request)
-    if not can_see_subject(who, subject_id):
-        raise NotFound(f"no person with id {subject_id}")
-    # entity staff see their controller's entries (and those for both), never the other entity's
-    scope = None if who.is_group_wide else who.controller
-    return {"subject": subject_id, "consents": consents_of_subject(subject_id, controller=scope)}
+    return {"subject": subject_id, "consents": consents_of_subject(subject_id, principal=principal(request))}
 
 
 @router.post("/objections")
@@ -183,11 +179,8 @@ def objection_register(request: HttpRequest, payload: ObjectionIn) -> Any:
 @router.get("/objections/pending")
 def objections_pending(request: HttpRequest) -> Any:
     from tutela.consent.selectors import objections_pending as pending
-    from tutela.core.errors import PermissionDenied
 
-    if not principal(request).can_decide:
-        raise PermissionDenied("only the DPO or a privacy officer sees pending objections")
-    return {"objections": pending()}
+    return {"objections": pending(principal=principal(request))}
 
 
 @router.post("/objections/{objection_id}/decide")
@@ -207,27 +200,22 @@ def objection_decide(request: HttpRequest, objection_id: int, payload: DecisionI
 @router.post("/suppressions")
 def suppression_add(request: HttpRequest, payload: SuppressionIn) -> Any:
     """Put e-mail addresses or phone numbers on the suppression list (stored as keyed hashes only)."""
+    from tutela.accounts.permissions import require_write
     from tutela.consent import services
-    from tutela.core.errors import PermissionDenied
     from tutela.policy.selectors import active_policy
 
     who = principal(request)
-    if not who.can_write:
-        raise PermissionDenied("read-only role")
+    require_write(who)
     if payload.purpose not in active_policy().purposes:
         raise InvalidInput("unknown purpose", errors=[FieldError("not in the policy", field="purpose")])
-    controller = payload.controller
-    if not who.is_group_wide:
-        # entity staff suppress for their own controller only (never for the other entity or the group)
-        if controller and controller != who.controller:
-            raise PermissionDenied(
-                f"staff of {who.controller} may not suppress for {controller}",
-                errors=[FieldError(f"only {who.controller}", field="controller")],
-            )
-        controller = who.controller or ""
     raw = [("email", e) for e in payload.emails] + [("phone", p) for p in payload.phones]
+    # entity staff suppress for their own controller only (the service refuses the other entity's)
     added = services.suppression_add(
-        identifiers_raw=raw, purpose=payload.purpose, controller=controller, reason=payload.reason
+        identifiers_raw=raw,
+        purpose=payload.purpose,
+        controller=payload.controller,
+        reason=payload.reason,
+        principal=who,
     )
     return {"added": added, "given": len(raw)}
 
@@ -264,6 +252,7 @@ def subscribe(request: HttpRequest, payload: SubscribeIn) -> Any:
         source="api",
         ip=ip,
         user_agent=agent,
+        principal=PUBLIC,
     )
     return {"status": "a confirmation link was sent to the address"}
 
@@ -273,7 +262,7 @@ def confirm(request: HttpRequest, token: str) -> Any:
     from tutela.consent.newsletter import newsletter_confirm
 
     ip, agent = _client(request)
-    answer = newsletter_confirm(token=token, ip=ip, user_agent=agent)
+    answer = newsletter_confirm(token=token, ip=ip, user_agent=agent, principal=PUBLIC)
     return {"subscribed": answer["subscribed"], "topics": answer["topics"]}
 
 
@@ -283,7 +272,7 @@ def unsubscribe(request: HttpRequest, token: str) -> Any:
     from tutela.consent.newsletter import newsletter_unsubscribe
 
     ip, agent = _client(request)
-    newsletter_unsubscribe(token=token, ip=ip, user_agent=agent)
+    newsletter_unsubscribe(token=token, ip=ip, user_agent=agent, principal=PUBLIC)
     return {"unsubscribed": True}
 
 
@@ -293,7 +282,7 @@ def withdraw_by_link(request: HttpRequest, token: str) -> Any:
     from tutela.consent.links import consent_withdraw_by_token
 
     ip, agent = _client(request)
-    return consent_withdraw_by_token(token=token, ip=ip, user_agent=agent)
+    return consent_withdraw_by_token(token=token, ip=ip, user_agent=agent, principal=PUBLIC)
 
 
 @router.get("/unsubscribe/{token}", auth=None, include_in_schema=False)
@@ -309,8 +298,7 @@ def sign(request: HttpRequest, payload: SignIn) -> Any:
     """The RFC 8058 headers for one recipient of the group's newsletter tool (refused without consent)."""
     from tutela.consent.newsletter import newsletter_sign
 
-    controller = payload.controller
     who = principal(request)
-    if not who.is_group_wide:
-        controller = who.controller
-    return newsletter_sign(email=payload.email, controller=controller)
+    # entity staff and integrations sign for their own entity (asking for none means their own)
+    controller = payload.controller if who.is_group_wide else (payload.controller or who.controller)
+    return newsletter_sign(email=payload.email, controller=controller, principal=who)

@@ -36,11 +36,6 @@ class ReleaseIn(Schema):
     reason: str
 
 
-def _need_decider(request: HttpRequest) -> None:
-    if not principal(request).can_decide:
-        raise PermissionDenied("legal holds are placed and released by the DPO or a privacy officer")
-
-
 @router.get("/status")
 def status(request: HttpRequest) -> dict[str, Any]:
     from tutela.retention.selectors import last_run, next_sweep_at
@@ -90,7 +85,7 @@ def archive_open(request: HttpRequest, payload: ArchiveOpenIn) -> dict[str, Any]
 def holds(request: HttpRequest, all: bool = False) -> dict[str, Any]:
     from tutela.retention.selectors import holds_list
 
-    return {"holds": holds_list(active_only=not all)}
+    return {"holds": holds_list(principal=principal(request), active_only=not all)}
 
 
 @router.post("/holds", response={201: dict[str, Any]})
@@ -98,8 +93,8 @@ def hold_place(request: HttpRequest, payload: HoldIn) -> Status[dict[str, Any]]:
     from tutela.retention.selectors import hold_as_dict
     from tutela.retention.services import legal_hold_place
 
-    _need_decider(request)
     hold = legal_hold_place(
+        principal=principal(request),
         subject_id=payload.subject_id,
         item_ids=payload.item_ids,
         case_ref=payload.case_ref,
@@ -116,14 +111,19 @@ def hold_release(request: HttpRequest, hold_id: int, payload: ReleaseIn) -> dict
     from tutela.retention.selectors import hold_as_dict
     from tutela.retention.services import legal_hold_release
 
-    _need_decider(request)
-    return hold_as_dict(legal_hold_release(hold_id=hold_id, reason=payload.reason))
+    return hold_as_dict(
+        legal_hold_release(hold_id=hold_id, reason=payload.reason, principal=principal(request))
+    )
 
 
 @router.get("/subjects/{subject_id}/summary")
 def subject_summary(request: HttpRequest, subject_id: int, lang: str = "en") -> dict[str, Any]:
     from tutela.retention.selectors import retention_summary_for_subject
 
-    if not principal(request).is_group_wide:
+    who = principal(request)
+    if not who.is_group_wide:
         raise PermissionDenied("the retention summary covers both entities: DPO, privacy officer or auditor")
-    return {"subject_id": subject_id, "retention": retention_summary_for_subject(subject_id, lang)}
+    return {
+        "subject_id": subject_id,
+        "retention": retention_summary_for_subject(subject_id, principal=who, lang=lang),
+    }

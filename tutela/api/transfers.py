@@ -59,7 +59,10 @@ def rules_show(request: HttpRequest) -> Any:
 @router.put("/rules")
 def rules_update(request: HttpRequest, payload: RulesIn) -> Any:
     """Replace the transfer rules (DPO or privacy officer); the YAML is validated with line numbers."""
-    if not principal(request).can_decide:
+    who = principal(request)
+    if not who.can_decide:
         raise PermissionDenied("only the DPO or a privacy officer may change the transfer rules")
-    version, changed = transfer_rules_update(text=payload.content, source_name=payload.source_name)
+    version, changed = transfer_rules_update(
+        text=payload.content, source_name=payload.source_name, principal=who
+    )
     return {"version": version.number, "label": version.label, "changed": changed}

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
+from tutela.accounts.principal import Principal
 from tutela.consent import services
 from tutela.core.crypto import blind_index
 from tutela.core.errors import NotFound, Refused
@@ -46,9 +47,10 @@ def withdrawal_url(subject_id: int, purpose: str, controller: str = "") -> str:
 
 
 def consent_withdraw_by_token(
-    *, token: str, ip: str | None = None, user_agent: str | None = None
+    *, token: str, ip: str | None = None, user_agent: str | None = None, principal: Principal
 ) -> dict[str, Any]:
-    """Withdraw from a link (idempotent: a second click answers the same)."""
+    """Withdraw from a link (idempotent: a second click answers the same). The signed link is the proof:
+    whoever presents it (usually the public) may withdraw the consent it names, and nothing else."""
     parts = (token or "").split(".")
     if len(parts) != 4:
         raise NotFound("this link is not valid")
@@ -63,13 +65,15 @@ def consent_withdraw_by_token(
     )
     if subject_id is not None:
         with contextlib.suppress(Refused):  # already withdrawn: a second click answers the same
-            services.consent_withdraw(
+            services._withdraw(
                 subject_id=subject_id,
                 purpose=purpose,
                 controller=controller,
                 channel="email",
                 evidence="one-click withdrawal link",
+                page="",
                 ip=ip,
                 user_agent=user_agent,
+                actor=principal.actor,
             )
     return {"withdrawn": True}

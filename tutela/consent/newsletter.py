@@ -11,6 +11,10 @@
 
 Unsubscribe tokens are stateless: the person's public id, the controller and a keyed MAC, so a link in a
 mail sent years ago still works, and erasing the person makes it point at nobody.
+
+Every use case takes the caller's ``principal``. The public (the portal, a mail client) acts only through
+the proof the service checks itself: the single-use confirmation token, the signed unsubscribe or
+preferences link. Staff changing a subscription by identifier act for their own entity only.
 """
 
 from __future__ import annotations
@@ -24,13 +28,15 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from tutela.accounts.permissions import PUBLIC_ROLE, acting_controller, require_subject
+from tutela.accounts.principal import SYSTEM, Principal
 from tutela.consent import selectors, services
 from tutela.consent.links import link_mac, link_mac_ok
 from tutela.consent.models import NewsletterPending, NewsletterTopic
 from tutela.core import clock
 from tutela.core.audit import audit_log
 from tutela.core.crypto import decrypt, encrypt
-from tutela.core.errors import FieldError, InvalidInput, NotFound, Refused
+from tutela.core.errors import FieldError, InvalidInput, NotFound, PermissionDenied, Refused
 from tutela.core.mail import build_message, send_on_commit
 from tutela.policy.selectors import active_policy
 from tutela.subjects import identifiers
@@ -175,6 +181,12 @@ def _context(language: str, topics: Sequence[str], link: str) -> dict[str, str]:
     }
 
 
+def _on_proof(principal: Principal) -> Principal:
+    """Tutela acting for a caller who proved they hold the person's mailbox (a token the service checked):
+    the register writes are Tutela's own, named in the audit trail after the caller."""
+    return Principal(actor=principal.actor, role=SYSTEM.role)
+
+
 def _check_purpose(controller: str) -> str:
     policy = active_policy()
     purpose = policy.purposes.get(NEWSLETTER_PURPOSE)
@@ -198,9 +210,13 @@ def newsletter_subscribe(
     source: str = "",
     ip: str | None = None,
     user_agent: str | None = None,
+    principal: Principal,
 ) -> None:
     """Start a double opt-in: mail a confirmation link to the address. The answer never says whether the
-    address is known or already subscribed."""
+    address is known or already subscribed. Anyone may ask (nothing is recorded about a person until the
+    address's owner confirms); an entity's staff only for their own entity's newsletter."""
+    if principal.role != PUBLIC_ROLE:
+        controller = acting_controller(principal, controller)
     controller = _check_purpose(controller)
     if language not in LANGUAGES:
         raise InvalidInput(
@@ -212,7 +228,7 @@ def newsletter_subscribe(
     token = secrets.token_urlsafe(32)
     now = clock.now()
     with transaction.atomic():
-        newsletter_pending_purge()
+        newsletter_pending_purge(principal=principal)
         pending = NewsletterPending.objects.create(
             token_hash=_digest(token),
             email_sealed=encrypt(normalised, context="newsletter-pending"),
@@ -231,6 +247,7 @@ def newsletter_subscribe(
             object_type="newsletter_pending",
             object_id=pending.pk,
             payload={"controller": controller, "topics": chosen, "language": language},
+            actor=principal.actor,
         )
         texts = _texts(language)
         ctx = _context(language, chosen, confirm_url(token, language))
@@ -244,17 +261,23 @@ def newsletter_subscribe(
         )
 
 
-def newsletter_pending_purge() -> int:
+def newsletter_pending_purge(*, principal: Principal = SYSTEM) -> int:
     """Delete confirmation requests that expired unconfirmed (their sealed address goes with them) and used
-    ones past their validity. Runs at every subscription; ``tutela newsletter purge`` runs it on demand."""
+    ones past their validity. Runs at every subscription; ``tutela newsletter purge`` runs it on demand.
+    Housekeeping of Tutela's own: no person's data is read, whoever triggers it."""
     with transaction.atomic():
         deleted, _ = NewsletterPending.objects.filter(expires_at__lte=clock.now()).delete()
         if deleted:
-            audit_log("newsletter.purge", object_type="newsletter_pending", payload={"deleted": deleted})
+            audit_log(
+                "newsletter.purge",
+                object_type="newsletter_pending",
+                payload={"deleted": deleted},
+                actor=principal.actor,
+            )
     return deleted
 
 
-def _find_or_create_subscriber(email: str, controller: str, language: str) -> Subject:
+def _find_or_create_subscriber(email: str, controller: str, language: str, principal: Principal) -> Subject:
     from tutela.subjects.rules import identifier_category
     from tutela.subjects.services import NewItem, subject_create
 
@@ -283,11 +306,15 @@ def _find_or_create_subscriber(email: str, controller: str, language: str) -> Su
         items=[
             NewItem(category=category, value=email, purposes=[NEWSLETTER_PURPOSE], provided_by_subject=True)
         ],
+        principal=_on_proof(principal),
     )
 
 
-def newsletter_confirm(*, token: str, ip: str | None = None, user_agent: str | None = None) -> dict[str, Any]:
-    """Confirm a subscription from its link: records consent with proof. A link works once, for 48 hours."""
+def newsletter_confirm(
+    *, token: str, ip: str | None = None, user_agent: str | None = None, principal: Principal
+) -> dict[str, Any]:
+    """Confirm a subscription from its link: records consent with proof. A link works once, for 48 hours.
+    The token is the proof (whoever holds it received the mail): any principal may present it."""
     with transaction.atomic():
         pending = (
             NewsletterPending.objects.select_for_update().filter(token_hash=_digest(token or "")).first()
@@ -300,7 +327,7 @@ def newsletter_confirm(*, token: str, ip: str | None = None, user_agent: str | N
         if now >= pending.expires_at:
             raise Refused("this confirmation link has expired (48 hours): please subscribe again")
         email = decrypt(pending.email_sealed, context="newsletter-pending")
-        person = _find_or_create_subscriber(email, pending.controller, pending.language)
+        person = _find_or_create_subscriber(email, pending.controller, pending.language, principal)
         confirm_print = services.request_fingerprint(ip, user_agent)
         evidence = (
             f"double opt-in: requested {pending.created_at:%Y-%m-%d %H:%M:%S} UTC"
@@ -308,15 +335,18 @@ def newsletter_confirm(*, token: str, ip: str | None = None, user_agent: str | N
             f"{' on ' + pending.page if pending.page else ''}; confirmed {now:%Y-%m-%d %H:%M:%S} UTC through the "
             f"link mailed to the address{'; confirmation request ' + confirm_print if confirm_print else ''}"
         )
-        event = services.consent_give(
+        event = services._give(
             subject_id=person.pk,
             purpose=NEWSLETTER_PURPOSE,
             controller=pending.controller,
             channel="email",
             evidence=evidence,
             page=pending.page,
+            ip=None,
+            user_agent=None,
             request_hash=pending.request_hash,
             topics=pending.topics,
+            actor=principal.actor,
         )
         pending.used_at = now
         pending.email_sealed = ""
@@ -346,8 +376,14 @@ def newsletter_unsubscribe(
     channel: str = "email",
     ip: str | None = None,
     user_agent: str | None = None,
+    principal: Principal,
 ) -> dict[str, Any]:
-    """Stop the newsletter at once (idempotent). From a token the answer is the same whoever it names."""
+    """Stop the newsletter at once (idempotent). From a token the answer is the same whoever it names.
+
+    A token is its own proof (anyone holding the link may use it). By identifier, the public may stop the
+    newsletter for an address (the same answer whether it is known or not: stopping mail harms nobody);
+    an entity's staff only for their own entity and for people in their scope (others' addresses go on
+    their entity's suppression list only)."""
     if (token is None) == (identifier is None):
         raise InvalidInput("give either a token or an identifier")
     subject_id: int | None = None
@@ -363,39 +399,63 @@ def newsletter_unsubscribe(
             .first()
         )
     else:
+        if principal.role != PUBLIC_ROLE:
+            controller = acting_controller(principal, controller)
         controller = _check_purpose(controller)
         subject_id, loose = selectors.resolve(identifier or "")
+        if subject_id is not None and principal.role != PUBLIC_ROLE and not principal.is_group_wide:
+            try:
+                require_subject(principal, subject_id)
+            except NotFound:
+                subject_id = None  # someone only the other entity holds: their address, suppressed
+                loose = loose or []
     with transaction.atomic():
         if subject_id is not None:
             try:
-                services.consent_withdraw(
+                services._withdraw(
                     subject_id=subject_id,
                     purpose=NEWSLETTER_PURPOSE,
                     controller=controller,
                     channel=channel,
                     evidence="one-click unsubscribe" if token is not None else "unsubscribe",
+                    page="",
                     ip=ip,
                     user_agent=user_agent,
+                    actor=principal.actor,
                 )
             except Refused:  # nothing to withdraw: still make sure the address is suppressed
-                services.suppression_add(
+                services._suppress(
                     lookups=selectors.subject_lookups(subject_id),
                     purpose=NEWSLETTER_PURPOSE,
                     controller=controller,
                     reason="unsubscribe",
                     subject_id=subject_id,
+                    actor=principal.actor,
                 )
         elif loose:
-            services.suppression_add(
-                lookups=loose, purpose=NEWSLETTER_PURPOSE, controller=controller, reason="unsubscribe"
+            services._suppress(
+                lookups=loose,
+                purpose=NEWSLETTER_PURPOSE,
+                controller=controller,
+                reason="unsubscribe",
+                subject_id=None,
+                actor=principal.actor,
             )
     return {"unsubscribed": True}
 
 
-def newsletter_sign(*, email: str, controller: str = "") -> dict[str, Any]:
-    """Headers for a newsletter mail the group's own tool sends, after checking the person may get it."""
+def newsletter_sign(*, email: str, controller: str = "", principal: Principal) -> dict[str, Any]:
+    """Headers for a newsletter mail the group's own tool sends, after checking the person may get it.
+    An entity's staff and integrations sign for their own entity's newsletter only."""
+    from tutela.accounts.permissions import controller_scope, require_write
     from tutela.consent.checks import purpose_check
 
+    require_write(principal)
+    scope = controller_scope(principal)
+    if scope is not None:
+        if not scope or (controller and controller != scope):
+            raise PermissionDenied(f"you act for {scope or 'no entity'} and may not sign for {controller}")
+        controller = scope
     controller = _check_purpose(controller)
     subject_id, _ = selectors.resolve(email)
     decision = purpose_check(identifier=email, purpose=NEWSLETTER_PURPOSE, controller=controller or None)
@@ -438,23 +498,36 @@ def newsletter_preferences_set(
     subject_id: int | None = None,
     controller: str = "",
     channel: str = "portal",
+    principal: Principal,
 ) -> dict[str, Any]:
-    """Change the topics of a running subscription (a new ledger event with the chosen topics)."""
+    """Change the topics of a running subscription (a new ledger event with the chosen topics).
+
+    With a token (the signed preferences link) anyone holding it may; by subject id only staff who may
+    record consent for that person and entity."""
     if token is not None:
         subject_id, controller = _subject_of_token(token)
+    elif subject_id is not None:
+        controller = acting_controller(principal, controller)
+        if not principal.is_group_wide:
+            require_subject(principal, subject_id)
     if subject_id is None:
         raise InvalidInput("give a token or a subject id")
     controller = _check_purpose(controller)
     current = selectors.current_consent(subject_id, NEWSLETTER_PURPOSE, controller or None)
     if current is None or current["state"] != "given":
         raise Refused("the person is not subscribed to the newsletter: subscribe first (double opt-in)")
-    event = services.consent_give(
+    event = services._give(
         subject_id=subject_id,
         purpose=NEWSLETTER_PURPOSE,
         controller=controller,
         channel=channel,
         evidence="topics changed",
+        page="",
+        ip=None,
+        user_agent=None,
+        request_hash=None,
         topics=topics,
+        actor=principal.actor,
     )
     return {"topics": list(event.topics)}
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from tutela.accounts.permissions import may_act_for, require_decide
 from tutela.accounts.principal import Principal
 from tutela.consent import selectors
 from tutela.consent.models import Objection
-from tutela.consent.services import _person, consent_withdraw, suppression_add
+from tutela.consent.services import _authorise, _person, _suppress, _withdraw
 from tutela.core import clock
-from tutela.core.audit import audit_log, current_actor
-from tutela.core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied, Refused
+from tutela.core.audit import audit_log
+from tutela.core.errors import Conflict, FieldError, InvalidInput, NotFound, Refused
 from tutela.policy.selectors import active_policy
 
 
@@ -24,7 +25,7 @@ def objection_register(
     controller: str | None = None,
     reasons: str | None = None,
     request_ref: str | None = None,
-    principal: Principal | None = None,
+    principal: Principal,
 ) -> Objection:
     """Register an objection (Art. 21 GDPR, policy §10.B).
 
@@ -34,6 +35,10 @@ def objection_register(
       DPO's balancing (``objection_decide``); processing is restricted meanwhile;
     * contract or legal obligation: refused, with the explanation;
     * consent: refused, pointing to the withdrawal of consent, which is what stops such processing.
+
+    An entity's staff register objections for their own entity only (no controller means their own), for
+    people in their scope: the effects (withdrawal, suppression) stop their entity's processing, never the
+    other entity's. Group-wide roles may register one for every controller (no controller).
     """
     policy = active_policy()
     found = policy.purposes.get(purpose)
@@ -42,14 +47,12 @@ def objection_register(
             f"the purpose {purpose!r} is not in the policy",
             errors=[FieldError(f"choose one of {', '.join(sorted(policy.purposes))}", field="purpose")],
         )
-    ctrl = controller or ""
-    if ctrl and ctrl not in found.controllers:
+    if controller and controller not in found.controllers:
         raise InvalidInput(
-            f"{ctrl!r} does not pursue the purpose {purpose!r}",
+            f"{controller!r} does not pursue the purpose {purpose!r}",
             errors=[FieldError("not a controller of this purpose", field="controller")],
         )
-    if principal is not None and not principal.can_write:
-        raise PermissionDenied(f"role {principal.role!r} is read-only")
+    ctrl = _authorise(principal, found, controller, subject_id)
     if found.legal_basis == "consent" and not found.direct_marketing:
         raise Refused(
             f"{found.name!r} rests on consent: the person withdraws their consent instead "
@@ -114,37 +117,40 @@ def objection_register(
                 "absolute": absolute,
                 "request_ref": obj.request_ref,
             },
+            actor=principal.actor,
         )
         if found.legal_basis == "consent":
             current = selectors.current_consent(person.pk, purpose, ctrl or None)
             if current is not None and current["state"] == "given":
-                consent_withdraw(
+                _withdraw(
                     subject_id=person.pk,
                     purpose=purpose,
                     controller=ctrl,
                     channel="staff",
                     evidence=f"objection {obj.pk} to direct marketing",
+                    page="",
+                    ip=None,
+                    user_agent=None,
+                    actor=principal.actor,
                 )
         if absolute:
-            suppression_add(
+            _suppress(
                 lookups=selectors.subject_lookups(person.pk),
                 purpose=purpose,
                 controller=ctrl,
                 reason="objection",
                 subject_id=person.pk,
+                actor=principal.actor,
             )
     return obj
 
 
-def objection_decide(
-    *, objection_id: int, uphold: bool, balancing: str, principal: Principal | None = None
-) -> Objection:
+def objection_decide(*, objection_id: int, uphold: bool, balancing: str, principal: Principal) -> Objection:
     """The DPO's decision on a pending objection, with the balancing of interests that supports it.
 
     Upheld: processing for the purpose stops. Rejected: the controller's compelling legitimate grounds
     override the person's interests (the balancing says which), and processing may resume."""
-    if principal is not None and not principal.can_decide:
-        raise PermissionDenied("only the DPO or a privacy officer decides objections")
+    require_decide(principal)
     if not (balancing or "").strip():
         raise InvalidInput(
             "the decision must record the balancing of interests",
@@ -152,13 +158,13 @@ def objection_decide(
         )
     with transaction.atomic():
         obj = Objection.objects.select_for_update().filter(pk=objection_id).first()
-        if obj is None:
+        if obj is None or not (obj.controller == "" or may_act_for(principal, obj.controller)):
             raise NotFound(f"no objection {objection_id}")
         if obj.status != Objection.Status.PENDING:
             raise Conflict(f"objection {objection_id} was already decided ({obj.status})")
         obj.status = Objection.Status.UPHELD if uphold else Objection.Status.REJECTED
         obj.decided_at = clock.now()
-        obj.decided_by = principal.actor if principal else current_actor()
+        obj.decided_by = principal.actor
         obj.balancing = balancing.strip()
         obj.save(update_fields=["status", "decided_at", "decided_by", "balancing"])
         audit_log(
@@ -167,5 +173,6 @@ def objection_decide(
             object_id=obj.pk,
             subject_id=obj.subject_id,
             payload={"purpose": obj.purpose, "controller": obj.controller, "status": obj.status},
+            actor=principal.actor,
         )
     return obj

@@ -14,10 +14,13 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q
 
+from tutela.accounts.permissions import controller_scope, may_decide, require_in_scope
+from tutela.accounts.principal import Principal
 from tutela.consent.models import ConsentEvent, Objection
 from tutela.consent.rules import ConsentFact, ItemFact, ObjectionFact, PurposeFacts, RelationshipFact
 from tutela.core import clock
 from tutela.core.clock import BRUSSELS
+from tutela.core.errors import PermissionDenied
 from tutela.subjects.models import DataItem, Relationship, Subject
 
 #: identifier kinds kept on the suppression list
@@ -222,16 +225,23 @@ def _objection_dict(o: Objection) -> dict[str, Any]:
     }
 
 
-def consents_of_subject(subject_id: int, *, controller: str | None = None) -> list[dict[str, Any]]:
+def consents_of_subject(
+    subject_id: int, *, principal: Principal, controller: str | None = None
+) -> list[dict[str, Any]]:
     """The person's consent history (with proof) and objections, oldest first, for the record and the
     access package. Each entry has ``type`` (consent | objection), ``purpose``, ``controller``, ``event``
     (given | withdrawn | expired | objection-upheld | objection-pending | objection-rejected) and ``at``.
-    With ``controller``, only that controller's entries and those addressed to both (controller "")."""
+
+    Scoped to ``principal``: NotFound for a person outside its scope; an entity's staff see only their
+    entity's entries and those addressed to both (controller ""), never the other entity's evidence.
+    With ``controller``, only that controller's entries (and those for both) as well."""
+    require_in_scope(principal, subject_id)
     events = ConsentEvent.objects.filter(subject_id=subject_id)
     objections = Objection.objects.filter(subject_id=subject_id)
-    if controller is not None:
-        events = events.filter(controller__in=["", controller])
-        objections = objections.filter(controller__in=["", controller])
+    for scope in (controller_scope(principal), controller):
+        if scope is not None:
+            events = events.filter(controller__in=["", scope])
+            objections = objections.filter(controller__in=["", scope])
     entries = [_event_dict(e) for e in events.order_by("at", "id")]
     entries += [_objection_dict(o) for o in objections.order_by("received_at")]
     entries.sort(key=lambda e: (e["at"], e["type"], e["id"]))
@@ -292,8 +302,10 @@ def subject_lookups(subject_id: int, kinds: Sequence[str] = SUPPRESSION_KINDS) -
     return out
 
 
-def objections_pending() -> list[dict[str, Any]]:
-    """Objections waiting for the DPO's decision, oldest first."""
+def objections_pending(*, principal: Principal) -> list[dict[str, Any]]:
+    """Objections waiting for the DPO's decision, oldest first (for the DPO and privacy officers)."""
+    if not may_decide(principal):
+        raise PermissionDenied("only the DPO or a privacy officer sees pending objections")
     return [
         {**_objection_dict(o), "subject_id": o.subject_id}
         for o in Objection.objects.filter(status=Objection.Status.PENDING).order_by("received_at")

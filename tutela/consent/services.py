@@ -12,13 +12,14 @@ from typing import Any
 
 from django.db import transaction
 
+from tutela.accounts.permissions import acting_controller, require_subject
 from tutela.accounts.principal import Principal
 from tutela.consent import selectors
 from tutela.consent.models import Channel, ConsentEvent, NewsletterTopic, Objection, Suppression
 from tutela.core import clock
-from tutela.core.audit import audit_log, current_actor
+from tutela.core.audit import audit_log
 from tutela.core.crypto import blind_index
-from tutela.core.errors import FieldError, InvalidInput, NotFound, PermissionDenied, Refused
+from tutela.core.errors import FieldError, InvalidInput, NotFound, Refused
 from tutela.policy.schema import Policy, Purpose
 from tutela.policy.selectors import active_policy, active_version
 from tutela.subjects import identifiers
@@ -59,14 +60,8 @@ def _consent_purpose(policy: Policy, purpose: str) -> Purpose:
     return found
 
 
-def _scope(policy: Policy, purpose: Purpose, controller: str, principal: Principal | None) -> str:
-    if principal is not None:
-        if not principal.can_write:
-            raise PermissionDenied(f"role {principal.role!r} is read-only")
-        if not principal.is_group_wide:
-            if controller and controller != principal.controller:
-                raise PermissionDenied(f"you act for {principal.controller!r}, not {controller!r}")
-            controller = principal.controller
+def _scope(purpose: Purpose, controller: str) -> str:
+    """The controller a consent event is recorded for, checked against the purpose's controllers."""
     if controller and controller not in purpose.controllers:
         names = ", ".join(purpose.controllers)
         raise InvalidInput(
@@ -74,6 +69,19 @@ def _scope(policy: Policy, purpose: Purpose, controller: str, principal: Princip
             errors=[FieldError("not a controller of this purpose", field="controller")],
         )
     return controller
+
+
+def _authorise(principal: Principal, purpose: Purpose, controller: str | None, subject_id: int) -> str:
+    """Who may record consent, a withdrawal or an objection, and for which controller.
+
+    Group-wide roles for any controller of the purpose (``""``: every one of them); an entity's staff and
+    integrations only for their own entity (asking for none means their own) and only for people already
+    in their scope, so that recording consent never pulls someone only the other entity holds into their
+    view, nor switches off the other entity's processing. Out-of-scope people answer NotFound."""
+    chosen = _scope(purpose, acting_controller(principal, controller))
+    if not principal.is_group_wide:
+        require_subject(principal, subject_id)
+    return chosen
 
 
 #: other words front ends use for a channel
@@ -124,10 +132,13 @@ def _subscription_kinds(policy: Policy, purpose: Purpose) -> list[str]:
 
 
 def _set_subscription(
-    person: Subject, policy: Policy, purpose: Purpose, controller: str, *, running: bool
+    person: Subject, policy: Policy, purpose: Purpose, controller: str, *, running: bool, actor: str
 ) -> None:
-    """Giving consent to a subscription purpose makes the person a subscriber; withdrawing ends it."""
-    from tutela.subjects.services import relationship_set
+    """Giving consent to a subscription purpose makes the person a subscriber; withdrawing ends it.
+
+    Only for the controller the consent is recorded for (``""``: every controller of the purpose), which
+    the caller was authorised for."""
+    from tutela.subjects.services import _relationship_set
 
     kinds = _subscription_kinds(policy, purpose)
     controllers = [controller] if controller else list(purpose.controllers)
@@ -140,15 +151,18 @@ def _set_subscription(
         for kind in kinds:
             rel = existing.get((ctrl, kind))
             if running and (rel is None or rel.ended_on is not None):
-                relationship_set(
-                    subject=person,
+                started = rel.started_on if rel and rel.started_on else today
+                _relationship_set(
+                    person=person,
                     controller=ctrl,
                     kind=kind,
-                    started_on=rel.started_on if rel and rel.started_on else today,
-                    ended_on=None,
+                    given={"started_on": started, "ended_on": None},
+                    actor=actor,
                 )
             elif not running and rel is not None and rel.ended_on is None:
-                relationship_set(subject=person, controller=ctrl, kind=kind, ended_on=today)
+                _relationship_set(
+                    person=person, controller=ctrl, kind=kind, given={"ended_on": today}, actor=actor
+                )
 
 
 def _record(
@@ -164,6 +178,7 @@ def _record(
     ip: str | None,
     user_agent: str | None,
     topics: list[str],
+    actor: str,
     request_hash: str | None = None,
 ) -> ConsentEvent:
     assert purpose.consent is not None
@@ -182,7 +197,7 @@ def _record(
         request_hash=request_hash if request_hash is not None else request_fingerprint(ip, user_agent),
         evidence=evidence or "",
         topics=topics,
-        recorded_by=current_actor(),
+        recorded_by=actor,
     )
     audit_log(
         AUDIT_ACTIONS[kind],
@@ -198,6 +213,7 @@ def _record(
             "wording_sha256": event.wording_sha256,
             "topics": topics,
         },
+        actor=actor,
     )
     return event
 
@@ -214,13 +230,47 @@ def consent_give(
     user_agent: str | None = None,
     topics: Sequence[str] | None = None,
     request_hash: str | None = None,
-    principal: Principal | None = None,
+    principal: Principal,
 ) -> ConsentEvent:
     """Record that the person gave consent, with the proof: when, how, the policy version in force and the
-    exact wording shown. ``controller=""`` records consent to every controller pursuing the purpose."""
+    exact wording shown. ``controller=""`` records consent to every controller pursuing the purpose (for a
+    group-wide role; an entity's staff record it for their own entity, for people in their scope)."""
+    found = _consent_purpose(active_policy(), purpose)
+    controller = _authorise(principal, found, controller, subject_id)
+    return _give(
+        subject_id=subject_id,
+        purpose=purpose,
+        controller=controller,
+        channel=channel,
+        evidence=evidence,
+        page=page,
+        ip=ip,
+        user_agent=user_agent,
+        topics=topics,
+        request_hash=request_hash,
+        actor=principal.actor,
+    )
+
+
+def _give(
+    *,
+    subject_id: int,
+    purpose: str,
+    controller: str,
+    channel: str,
+    evidence: str,
+    page: str,
+    ip: str | None,
+    user_agent: str | None,
+    topics: Sequence[str] | None,
+    request_hash: str | None,
+    actor: str,
+) -> ConsentEvent:
+    """The change :func:`consent_give` makes once the caller is authorised; the public flows (the
+    newsletter's double opt-in) call it after checking their own proof (the mailed token)."""
     policy = active_policy()
     found = _consent_purpose(policy, purpose)
-    controller = _scope(policy, found, controller, principal)
+    controller = _scope(found, controller)
     channel = _channel(channel)
     chosen = _topics(topics)
     with transaction.atomic():
@@ -238,8 +288,9 @@ def consent_give(
             user_agent=user_agent,
             topics=chosen,
             request_hash=request_hash,
+            actor=actor,
         )
-        _set_subscription(person, policy, found, controller, running=True)
+        _set_subscription(person, policy, found, controller, running=True, actor=actor)
     return event
 
 
@@ -253,14 +304,44 @@ def consent_withdraw(
     page: str = "",
     ip: str | None = None,
     user_agent: str | None = None,
-    principal: Principal | None = None,
+    principal: Principal,
 ) -> ConsentEvent:
     """Record the withdrawal of consent (as easy as giving it). The person's e-mail addresses and phone
     numbers go on the suppression list for the purpose, so a copy of their data collected elsewhere is not
-    used either; giving consent again later lifts that. Refused when there is no consent to withdraw."""
+    used either; giving consent again later lifts that. Refused when there is no consent to withdraw.
+    An entity's staff withdraw for their own entity only (people in their scope)."""
+    found = _consent_purpose(active_policy(), purpose)
+    controller = _authorise(principal, found, controller, subject_id)
+    return _withdraw(
+        subject_id=subject_id,
+        purpose=purpose,
+        controller=controller,
+        channel=channel,
+        evidence=evidence,
+        page=page,
+        ip=ip,
+        user_agent=user_agent,
+        actor=principal.actor,
+    )
+
+
+def _withdraw(
+    *,
+    subject_id: int,
+    purpose: str,
+    controller: str,
+    channel: str,
+    evidence: str,
+    page: str,
+    ip: str | None,
+    user_agent: str | None,
+    actor: str,
+) -> ConsentEvent:
+    """The change :func:`consent_withdraw` makes once the caller is authorised; the public flows (a
+    signed withdrawal or unsubscribe link) call it after checking the link."""
     policy = active_policy()
     found = _consent_purpose(policy, purpose)
-    controller = _scope(policy, found, controller, principal)
+    controller = _scope(found, controller)
     channel = _channel(channel)
     with transaction.atomic():
         person = _person(subject_id)
@@ -282,25 +363,27 @@ def consent_withdraw(
             ip=ip,
             user_agent=user_agent,
             topics=[],
+            actor=actor,
         )
-        _set_subscription(person, policy, found, controller, running=False)
-        suppression_add(
+        _set_subscription(person, policy, found, controller, running=False, actor=actor)
+        _suppress(
             lookups=selectors.subject_lookups(person.pk),
             purpose=purpose,
             controller=controller,
             reason="unsubscribe",
             subject_id=person.pk,
+            actor=actor,
         )
     return event
 
 
 def consent_expire(
-    *, subject_id: int, purpose: str, controller: str = "", evidence: str = ""
+    *, subject_id: int, purpose: str, controller: str = "", evidence: str = "", principal: Principal
 ) -> ConsentEvent:
     """Record that a consent lapsed (for instance a consent the policy renews periodically)."""
     policy = active_policy()
     found = _consent_purpose(policy, purpose)
-    controller = _scope(policy, found, controller, None)
+    controller = _authorise(principal, found, controller, subject_id)
     with transaction.atomic():
         person = _person(subject_id)
         current = selectors.current_consent(person.pk, purpose, controller or None)
@@ -318,8 +401,9 @@ def consent_expire(
             ip=None,
             user_agent=None,
             topics=[],
+            actor=principal.actor,
         )
-        _set_subscription(person, policy, found, controller, running=False)
+        _set_subscription(person, policy, found, controller, running=False, actor=principal.actor)
     return event
 
 
@@ -334,10 +418,38 @@ def suppression_add(
     identifiers_raw: Sequence[tuple[str, str]] = (),
     controller: str = "",
     subject_id: int | None = None,
+    principal: Principal,
 ) -> int:
     """Put identifiers on the suppression list for a purpose: ``lookups`` are (kind, blind index) pairs,
     ``identifiers_raw`` (kind, value) pairs to normalise first. Only keyed hashes are stored; entries have
-    no link to the person and survive their erasure. Returns how many entries were new."""
+    no link to the person and survive their erasure. Returns how many entries were new.
+
+    An entity's staff suppress for their own entity only (``controller=""`` means their own); group-wide
+    roles for any controller or the whole group."""
+    controller = acting_controller(principal, controller)
+    if subject_id is not None and not principal.is_group_wide:
+        require_subject(principal, subject_id)
+    return _suppress(
+        purpose=purpose,
+        reason=reason,
+        lookups=lookups,
+        identifiers_raw=identifiers_raw,
+        controller=controller,
+        subject_id=subject_id,
+        actor=principal.actor,
+    )
+
+
+def _suppress(
+    *,
+    purpose: str,
+    reason: str,
+    lookups: Sequence[tuple[str, str]] = (),
+    identifiers_raw: Sequence[tuple[str, str]] = (),
+    controller: str,
+    subject_id: int | None,
+    actor: str,
+) -> int:
     pairs = [(k, lk) for k, lk in lookups if k in selectors.SUPPRESSION_KINDS and lk]
     errors: list[FieldError] = []
     for n, (kind, raw) in enumerate(identifiers_raw):
@@ -373,6 +485,7 @@ def suppression_add(
             object_id=purpose,
             subject_id=subject_id,
             payload={"purpose": purpose, "controller": controller, "reason": reason, "entries": len(new)},
+            actor=actor,
         )
     return len(new)
 

@@ -20,7 +20,6 @@ from tutela.core.audit import audit_log
 from tutela.dashboard import queries
 from tutela.dashboard.access import staff_required
 from tutela.dashboard.forms import PersonSearchForm
-from tutela.portal.optional import resolve
 from tutela.portal.ratelimit import allow
 
 #: audit entries shown on the page (newest first)
@@ -48,6 +47,7 @@ def people_search(request: HttpRequest) -> HttpResponse:
                 object_id=person.pk if person else "",
                 subject_id=person.pk if person else None,
                 payload={"found": person is not None},
+                actor=principal.actor,
             )
         if person is not None and can_see_subject(principal, person.pk):
             return redirect("dashboard:person", public_id=person.public_id)
@@ -55,17 +55,12 @@ def people_search(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/people.html", context)
 
 
-def _scoped(
-    rows: list[dict[str, Any]], principal: Principal, key: str = "controller"
-) -> list[dict[str, Any]]:
-    if principal.is_group_wide:
-        return rows
-    return [r for r in rows if r.get(key) in ("", None, principal.controller)]
-
-
 @staff_required
 def person_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     principal: Principal = request.principal  # type: ignore[attr-defined]
+    from tutela.consent.selectors import consents_of_subject
+    from tutela.recipients.selectors import disclosures_of_subject
+    from tutela.retention.selectors import retention_summary_for_subject
     from tutela.subjects.models import Subject
     from tutela.subjects.scoping import can_see_subject
     from tutela.subjects.selectors import subject_summary
@@ -84,21 +79,20 @@ def person_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             object_id=person.pk,
             subject_id=person.pk,
             payload={"page": "staff.person"},
+            actor=principal.actor,
         )
+    # every register below scopes itself to the principal: the other entity's consent evidence,
+    # objections and disclosures never reach an entity's staff
     summary = subject_summary(person.pk, principal=principal)
     item_ids = {i["id"] for i in summary["items"]}
-    consents = resolve("tutela.consent.selectors.consents_of_subject")
-    disclosures = resolve("tutela.recipients.selectors.disclosures_of_subject")
-    retention = resolve("tutela.retention.selectors.retention_summary_for_subject")
+    retention = retention_summary_for_subject(person.pk, principal=principal)
     context: dict[str, Any] = {
         "nav": "people",
         "person": summary,
         "principal": principal,
-        "consents": _scoped(consents(person.pk), principal) if consents else None,
-        "disclosures": _scoped(disclosures(person.pk), principal) if disclosures else None,
-        "retention": (
-            {r["item_id"]: r for r in retention(person.pk) if r["item_id"] in item_ids} if retention else None
-        ),
+        "consents": consents_of_subject(person.pk, principal=principal),
+        "disclosures": disclosures_of_subject(person.pk, principal=principal),
+        "retention": {r["item_id"]: r for r in retention if r["item_id"] in item_ids},
         "requests": list(
             queries.scoped_requests(principal)
             .filter(subject_id=person.pk)

@@ -1,6 +1,8 @@
 """Newsletter pages: double opt-in, preferences and one-click unsubscribe (RFC 8058).
 
-The consent app's services hold the ledger and send the mails; these views only parse and render.
+The consent app's services hold the ledger and send the mails; these views only parse and render. They
+act as the public (``PUBLIC``): the services accept only the proof they check themselves (the confirmation
+token, the signed unsubscribe or preferences link).
 """
 
 from __future__ import annotations
@@ -10,16 +12,16 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from tutela.accounts.principal import PUBLIC
+from tutela.consent import newsletter
 from tutela.portal.context import portal_context
 from tutela.portal.forms import NewsletterForm, PreferencesForm
-from tutela.portal.optional import resolve
 from tutela.portal.ratelimit import allow, client_ip
-from tutela.portal.views_rights import SERVICE_ERRORS, not_available, rate_limited
+from tutela.portal.views_rights import SERVICE_ERRORS, rate_limited
 
 
 def _proof(request: HttpRequest) -> dict[str, str]:
@@ -28,11 +30,8 @@ def _proof(request: HttpRequest) -> dict[str, str]:
 
 
 def _topics() -> list[tuple[str, str]]:
-    lister = resolve("tutela.consent.newsletter.newsletter_topics")
-    if lister is None:
-        return []
     try:
-        return [(str(k), str(v)) for k, v in lister()]
+        return [(str(k), str(v)) for k, v in newsletter.newsletter_topics()]
     except SERVICE_ERRORS:
         return []
 
@@ -47,20 +46,18 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         if not allow(request, "newsletter", request.POST.get("email")):
             return rate_limited(request)
         if form.is_valid():
-            service = resolve("tutela.consent.newsletter.newsletter_subscribe")
-            if service is None:
-                return not_available(request, _("Newsletter subscription"))
             try:
                 kwargs: dict[str, Any] = {
                     "email": form.cleaned_data["email"],
                     "language": translation.get_language() or "en",
                     "source": "portal",
                     "page": request.build_absolute_uri(request.path),
+                    "principal": PUBLIC,
                     **_proof(request),
                 }
                 if topics:
                     kwargs["topics"] = form.cleaned_data.get("topics") or []
-                service(**kwargs)
+                newsletter.newsletter_subscribe(**kwargs)
             except SERVICE_ERRORS as exc:
                 form.add_error(None, str(exc))
             else:
@@ -81,11 +78,8 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         if not allow(request, "newsletter-confirm"):
             return rate_limited(request)
-        service = resolve("tutela.consent.newsletter.newsletter_confirm")
-        if service is None:
-            return not_available(request, _("Newsletter subscription"))
         try:
-            service(token=token, **_proof(request))
+            newsletter.newsletter_confirm(token=token, principal=PUBLIC, **_proof(request))
         except SERVICE_ERRORS:
             context["failed"] = True
             return render(request, "portal/newsletter_confirm.html", context, status=400)
@@ -102,11 +96,10 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         if not allow(request, "newsletter-unsubscribe", limit=120):
             return rate_limited(request)
-        service = resolve("tutela.consent.newsletter.newsletter_unsubscribe")
-        if service is None:
-            return not_available(request, _("Unsubscribe"))
         try:
-            service(token=token, channel="portal", **_proof(request))
+            newsletter.newsletter_unsubscribe(
+                token=token, channel="portal", principal=PUBLIC, **_proof(request)
+            )
         except SERVICE_ERRORS:
             context["failed"] = True
             return render(request, "portal/newsletter_unsubscribe.html", context, status=400)
@@ -117,12 +110,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest, token: str) -> HttpResponse:
-    current = resolve("tutela.consent.newsletter.newsletter_preferences")
-    update = resolve("tutela.consent.newsletter.newsletter_preferences_set")
-    if current is None or update is None:
-        return not_available(request, _("Newsletter preferences"))
     try:
-        chosen = list(current(token=token))
+        chosen = list(newsletter.newsletter_preferences(token=token))
     except SERVICE_ERRORS:
         context = portal_context(request, nav="newsletter", failed=True)
         return render(request, "portal/newsletter_preferences.html", context, status=404)
@@ -133,7 +122,9 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
             return rate_limited(request)
         if form.is_valid():
             try:
-                update(token=token, topics=form.cleaned_data["topics"])
+                newsletter.newsletter_preferences_set(
+                    token=token, topics=form.cleaned_data["topics"], principal=PUBLIC
+                )
             except SERVICE_ERRORS as exc:
                 form.add_error(None, str(exc))
             else:

@@ -19,16 +19,18 @@ from typing import Any
 
 from django.db import transaction
 
+from tutela.accounts.permissions import require_controller
 from tutela.accounts.principal import Principal
 from tutela.core import clock
-from tutela.core.audit import AuditRecord, audit_many, current_actor
+from tutela.core.audit import AuditRecord, audit_many
 from tutela.core.csvsafe import csv_safe
-from tutela.core.errors import FieldError, InvalidInput, NotFound, PermissionDenied, Refused
+from tutela.core.errors import FieldError, InvalidInput, NotFound, Refused
 from tutela.policy.selectors import active_policy
 from tutela.recipients.guard import transfer_guard
 from tutela.recipients.models import DisclosedItem, Disclosure, Recipient
 from tutela.subjects.models import DataItem, Subject
 from tutela.subjects.rules import covers
+from tutela.subjects.scoping import visible_subjects
 from tutela.subjects.values import item_value
 
 FORMATS = ("csv", "json")
@@ -90,13 +92,6 @@ def render(export: DisclosureExport, fmt: str) -> str:
     return buf.getvalue()
 
 
-def _check_scope(principal: Principal, controller: str) -> None:
-    if not principal.can_write:
-        raise PermissionDenied("this role may not disclose data")
-    if not principal.is_group_wide and principal.controller != controller:
-        raise PermissionDenied(f"staff of {principal.controller} may not disclose data held by {controller}")
-
-
 def _purpose_allowed(
     ids: list[int], purpose: str, controller: str, day: dt.date
 ) -> tuple[list[int], dict[str, int]]:
@@ -148,7 +143,7 @@ def disclosure_create(
     if errors:
         raise InvalidInput("cannot disclose", errors=errors)
     assert pol_purpose is not None
-    _check_scope(principal, controller)
+    require_controller(principal, controller)
     recipient = Recipient.objects.filter(key=recipient_key).first()
     if recipient is None:
         raise NotFound(
@@ -173,7 +168,13 @@ def disclosure_create(
     if not categories:
         raise Refused(f"{recipient.key} may receive none of the categories of {purpose!r}")
     ids = list(dict.fromkeys(subject_ids))
-    found = set(Subject.objects.filter(pk__in=ids, erased_at__isnull=True).values_list("pk", flat=True))
+    # people outside the discloser's scope answer like unknown ids (no hint that the other entity holds them)
+    people = (
+        Subject.objects.filter(erased_at__isnull=True)
+        if principal.is_group_wide
+        else visible_subjects(principal)
+    )
+    found = set(people.filter(pk__in=ids).values_list("pk", flat=True))
     missing = [i for i in ids if i not in found]
     if missing:
         raise NotFound(
@@ -224,7 +225,7 @@ def disclosure_create(
             format=fmt,
             subjects_count=len(sent),
             items_count=len(items),
-            actor=current_actor(),
+            actor=principal.actor,
         )
         DisclosedItem.objects.bulk_create(
             [
@@ -261,6 +262,7 @@ def disclosure_create(
                         "items": len(items),
                         "categories": categories,
                     },
+                    actor=principal.actor,
                 ),
                 *(
                     AuditRecord(
@@ -274,6 +276,7 @@ def disclosure_create(
                             "basis": decision.basis,
                             "categories": sorted(set(per_subject.get(sid, []))),
                         },
+                        actor=principal.actor,
                     )
                     for sid in sent
                 ),

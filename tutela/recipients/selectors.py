@@ -8,6 +8,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from tutela.accounts.permissions import controller_scope, require_in_scope
+from tutela.accounts.principal import Principal
 from tutela.core import clock
 from tutela.core.errors import FieldError, NotFound
 from tutela.recipients.models import (
@@ -133,14 +135,25 @@ def item_ids_disclosed_to_controller(controller: str) -> QuerySet[DisclosedItem,
     )
 
 
-def recipients_of_subject(subject_id: int) -> list[dict[str, Any]]:
+def _disclosed_rows(subject_id: int, principal: Principal) -> QuerySet[DisclosedItem]:
+    """The disclosure log rows of one person that ``principal`` may see: NotFound for a person outside its
+    scope; an entity's staff see their own entity's disclosures only."""
+    require_in_scope(principal, subject_id)
+    rows = DisclosedItem.objects.filter(subject_id=subject_id)
+    scope = controller_scope(principal)
+    if scope is not None:
+        rows = rows.filter(disclosure__controller=scope)
+    return rows
+
+
+def recipients_of_subject(subject_id: int, *, principal: Principal) -> list[dict[str, Any]]:
     """Everyone who received data about a person, for the access package (Art. 15(1)(c)).
 
     One dict per recipient: ``key``, ``name``, ``role``, ``country``, ``type``, ``categories``,
     ``purposes``, ``first_disclosure``, ``last_disclosure``, ``basis`` (of the last one), ``safeguard``,
-    ``disclosures`` (count)."""
+    ``disclosures`` (count). Scoped to ``principal`` (see :func:`_disclosed_rows`)."""
     rows = (
-        DisclosedItem.objects.filter(subject_id=subject_id)
+        _disclosed_rows(subject_id, principal)
         .values(
             "recipient_id",
             "category",
@@ -189,10 +202,11 @@ def recipients_of_subject(subject_id: int) -> list[dict[str, Any]]:
     return sorted(out, key=lambda d: d["key"])
 
 
-def disclosures_of_subject(subject_id: int) -> list[dict[str, Any]]:
-    """The disclosure log of one person: one dict per disclosure with the items and categories sent."""
+def disclosures_of_subject(subject_id: int, *, principal: Principal) -> list[dict[str, Any]]:
+    """The disclosure log of one person: one dict per disclosure with the items and categories sent
+    (scoped to ``principal``: its own entity's disclosures unless group-wide)."""
     rows = (
-        DisclosedItem.objects.filter(subject_id=subject_id)
+        _disclosed_rows(subject_id, principal)
         .select_related("disclosure", "recipient")
         .order_by("disclosure__at", "pk")
     )
@@ -303,11 +317,12 @@ def forward_target(item: Any) -> dict[str, Any] | None:
     return {**base, "registered": True, **client_controller_dict(client)}
 
 
-def transfers_of_subject(subject_id: int) -> list[dict[str, Any]]:
+def transfers_of_subject(subject_id: int, *, principal: Principal) -> list[dict[str, Any]]:
     """For the access package's ``transfers``: recipients outside the EEA that received the person's data,
-    with the mechanism relied on (``adequacy``, ``safeguard``, ``derogation``) and its ``basis``."""
+    with the mechanism relied on (``adequacy``, ``safeguard``, ``derogation``) and its ``basis``
+    (scoped to ``principal``)."""
     rows = (
-        DisclosedItem.objects.filter(subject_id=subject_id)
+        _disclosed_rows(subject_id, principal)
         .exclude(disclosure__mechanism="none")
         .values(
             "recipient__key",
@@ -331,9 +346,15 @@ def transfers_of_subject(subject_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def disclosure_list(*, recipient_key: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-    """The latest disclosures (optionally to one recipient), newest first."""
+def disclosure_list(
+    *, principal: Principal, recipient_key: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """The latest disclosures (optionally to one recipient), newest first: an entity's staff see their
+    own entity's only."""
     rows = Disclosure.objects.select_related("recipient").order_by("-at", "-pk")
+    scope = controller_scope(principal)
+    if scope is not None:
+        rows = rows.filter(controller=scope)
     if recipient_key:
         rows = rows.filter(recipient__key=recipient_key)
     return [

@@ -8,9 +8,11 @@ from typing import Any
 
 from django.db import transaction
 
+from tutela.accounts.permissions import may_decide, require_write
+from tutela.accounts.principal import Principal
 from tutela.core import clock
-from tutela.core.audit import audit_log, current_actor
-from tutela.core.errors import FieldError, InvalidInput, NotFound
+from tutela.core.audit import audit_log
+from tutela.core.errors import FieldError, InvalidInput, NotFound, PermissionDenied
 from tutela.policy.selectors import active_policy
 from tutela.recipients.models import ClientController, Recipient, Safeguard, TransferRuleSet
 from tutela.recipients.rules import parse_rules
@@ -18,8 +20,18 @@ from tutela.recipients.selectors import active_transfer_rules
 from tutela.recipients.validation import check_email, check_key, check_recipient_fields, check_text
 
 
-def transfer_rules_update(*, text: str, source_name: str) -> tuple[TransferRuleSet, bool]:
+def _may_change(principal: Principal) -> None:
+    """The register of recipients, safeguards, client controllers and transfer rules is the DPO's."""
+    require_write(principal)
+    if not may_decide(principal):
+        raise PermissionDenied("only the DPO or a privacy officer may change the register of recipients")
+
+
+def transfer_rules_update(
+    *, text: str, source_name: str, principal: Principal
+) -> tuple[TransferRuleSet, bool]:
     """Validate ``text`` and make it the rules in force. Returns (version, changed)."""
+    _may_change(principal)
     rules = parse_rules(text, filename=source_name)
     digest = hashlib.sha256(text.encode()).hexdigest()
     with transaction.atomic():
@@ -35,7 +47,7 @@ def transfer_rules_update(*, text: str, source_name: str) -> tuple[TransferRuleS
             content_hash=digest,
             source_name=source_name,
             loaded_at=clock.now(),
-            loaded_by=current_actor(),
+            loaded_by=principal.actor,
             active=True,
         )
         audit_log(
@@ -49,6 +61,7 @@ def transfer_rules_update(*, text: str, source_name: str) -> tuple[TransferRuleS
                 "previous": current.number if current else None,
                 "decisions": len(rules.adequacy),
             },
+            actor=principal.actor,
         )
     return version, True
 
@@ -104,8 +117,10 @@ def recipient_create(
     categories: list[str] | None = None,
     purposes: list[str] | None = None,
     notes: str = "",
+    principal: Principal,
 ) -> Recipient:
     """Add a recipient to the register. Role, country, categories and purposes default to its policy type's."""
+    _may_change(principal)
     policy = active_policy()
     rtype = policy.recipients.get(recipient_type)
     data: dict[str, Any] = {
@@ -136,12 +151,14 @@ def recipient_create(
             object_type="recipient",
             object_id=key,
             payload=_recipient_payload(recipient),
+            actor=principal.actor,
         )
     return recipient
 
 
-def recipient_update(*, key: str, **changes: Any) -> Recipient:
+def recipient_update(*, key: str, principal: Principal, **changes: Any) -> Recipient:
     """Change fields of a recipient (only those given); validated like :func:`recipient_create`."""
+    _may_change(principal)
     unknown = sorted(set(changes) - set(_RECIPIENT_FIELDS))
     if unknown:
         raise InvalidInput(f"unknown field(s): {', '.join(unknown)}")
@@ -164,6 +181,7 @@ def recipient_update(*, key: str, **changes: Any) -> Recipient:
             object_type="recipient",
             object_id=key,
             payload={"changed": sorted(k for k in after if after[k] != before[k]), **after},
+            actor=principal.actor,
         )
     return recipient
 
@@ -176,8 +194,10 @@ def safeguard_add(
     scc_module: str = "",
     reference: str = "",
     expires_on: dt.date | None = None,
+    principal: Principal,
 ) -> Safeguard:
     """Put an Art. 46/47 safeguard on file for a recipient (SCC with its module, BCR …)."""
+    _may_change(principal)
     rules = active_transfer_rules()
     errors: list[FieldError] = []
     if kind not in rules.safeguards:
@@ -220,13 +240,21 @@ def safeguard_add(
                 "signed_on": signed_on.isoformat(),
                 "expires_on": expires_on.isoformat() if expires_on else None,
             },
+            actor=principal.actor,
         )
     return safeguard
 
 
 def client_controller_create(
-    *, key: str, name: str, instructions_ref: str, contact_email: str = "", contact_name: str = ""
+    *,
+    key: str,
+    name: str,
+    instructions_ref: str,
+    contact_email: str = "",
+    contact_name: str = "",
+    principal: Principal,
 ) -> ClientController:
+    _may_change(principal)
     """Register a controller for whom the group processes data (§2), with its documented instructions."""
     errors = check_key(key)
     for field_name, value in (
@@ -263,5 +291,6 @@ def client_controller_create(
             object_type="client_controller",
             object_id=key,
             payload={"name": name, "instructions_ref": instructions_ref},
+            actor=principal.actor,
         )
     return client

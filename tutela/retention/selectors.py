@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Max, Q, QuerySet
 
+from tutela.accounts.principal import Principal
 from tutela.core import clock
 from tutela.policy.schema import Policy
 from tutela.policy.selectors import active_policy
@@ -23,8 +24,17 @@ def active_holds() -> QuerySet[LegalHold]:
     return LegalHold.objects.filter(released_at__isnull=True)
 
 
-def holds_for_subject(subject_id: int) -> list[LegalHold]:
-    """Active holds that protect this person: on the person, or on any of their items."""
+def holds_for_subject(subject_id: int, *, principal: Principal) -> list[LegalHold]:
+    """Active holds that protect this person: on the person, or on any of their items.
+
+    Holds are the DPO's register (docs/decisions/0011): group-wide roles see them; anyone else gets an
+    empty list, so no case reference of either entity reaches an entity's staff."""
+    if not principal.is_group_wide:
+        return []
+    return _holds_of_subject(subject_id)
+
+
+def _holds_of_subject(subject_id: int) -> list[LegalHold]:
     item_ids = DataItem.objects.filter(subject_id=subject_id).values("id")
     return list(
         active_holds()
@@ -58,7 +68,7 @@ def is_held(*, subject_id: int | None = None, item_id: int | None = None) -> boo
         if owner is not None and active_holds().filter(subject_id=owner).exists():
             return True
     if subject_id is not None:
-        return bool(holds_for_subject(subject_id))
+        return bool(_holds_of_subject(subject_id))
     return False
 
 
@@ -217,16 +227,24 @@ def next_sweep_preview(limit: int = 50) -> list[dict[str, Any]]:
     return rows
 
 
-def retention_summary_for_subject(subject_id: int, lang: str = "en") -> list[dict[str, Any]]:
-    """For the access package and the notice: per item, each purpose's period in words and the due date."""
-    from tutela.retention.wording import period_in_words
+def retention_summary_for_subject(
+    subject_id: int, *, principal: Principal, lang: str = "en"
+) -> list[dict[str, Any]]:
+    """For the access package and the notice: per item, each purpose's period in words and the due date.
 
+    Only the items ``principal`` may see (archived ones with archive access, or for group-wide roles);
+    NotFound for a person outside its scope."""
+    from tutela.accounts.permissions import require_in_scope
+    from tutela.retention.wording import period_in_words
+    from tutela.subjects.scoping import visible_items
+
+    require_in_scope(principal, subject_id)
     policy = active_policy()
-    items = list(
-        DataItem.objects.filter(subject_id=subject_id)
-        .exclude(status=DataItem.Status.ERASED)
-        .order_by("controller", "category", "id")
-    )
+    if principal.is_group_wide:
+        scoped = DataItem.objects.exclude(status=DataItem.Status.ERASED)
+    else:
+        scoped = visible_items(principal, include_archived=True)
+    items = list(scoped.filter(subject_id=subject_id).order_by("controller", "category", "id"))
     out = []
     for info in explain_items(items, policy=policy):
         out.append(
@@ -251,7 +269,12 @@ def retention_summary_for_subject(subject_id: int, lang: str = "en") -> list[dic
     return out
 
 
-def holds_list(*, active_only: bool = True) -> list[dict[str, Any]]:
+def holds_list(*, principal: Principal, active_only: bool = True) -> list[dict[str, Any]]:
+    """The legal holds (active ones unless ``active_only`` is False): group-wide roles only, since a hold's
+    case reference is the DPO's to share (docs/decisions/0011)."""
+    from tutela.accounts.permissions import require_group_wide
+
+    require_group_wide(principal, "the register of legal holds")
     qs = LegalHold.objects.order_by("placed_at", "id").prefetch_related("items")
     if active_only:
         qs = qs.filter(released_at__isnull=True)

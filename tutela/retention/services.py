@@ -7,9 +7,10 @@ from typing import Any
 
 from django.db import transaction
 
+from tutela.accounts.permissions import controller_scope, may_decide, require_archive, require_write
 from tutela.accounts.principal import Principal
 from tutela.core import clock, crypto
-from tutela.core.audit import audit_log, current_actor
+from tutela.core.audit import audit_log
 from tutela.core.errors import FieldError, InvalidInput, NotFound, PermissionDenied, Refused
 from tutela.retention.models import LegalHold, LegalHoldItem
 from tutela.subjects.models import DataItem, Subject
@@ -31,8 +32,13 @@ def legal_hold_place(
     camera: str | None = None,
     window_start: dt.datetime | None = None,
     window_end: dt.datetime | None = None,
+    principal: Principal,
 ) -> LegalHold:
-    """Place a hold on a person, on items, or on a camera's recordings (optionally within a time window)."""
+    """Place a hold on a person, on items, or on a camera's recordings (optionally within a time window).
+
+    Legal holds are the DPO's register (docs/decisions/0011): placed and released by the DPO or a privacy
+    officer, seen by group-wide roles only."""
+    _may_hold(principal)
     errors = []
     case_ref = (case_ref or "").strip()
     reason = (reason or "").strip()
@@ -66,7 +72,7 @@ def legal_hold_place(
             window_start=clock.as_aware(window_start) if window_start else None,
             window_end=clock.as_aware(window_end) if window_end else None,
             placed_at=clock.now(),
-            placed_by=current_actor(),
+            placed_by=principal.actor,
         )
         LegalHoldItem.objects.bulk_create([LegalHoldItem(hold=hold, item_id=i) for i in item_ids])
         owners = set(DataItem.objects.filter(pk__in=item_ids).values_list("subject_id", flat=True))
@@ -85,12 +91,14 @@ def legal_hold_place(
                 "window_start": hold.window_start.isoformat() if hold.window_start else None,
                 "window_end": hold.window_end.isoformat() if hold.window_end else None,
             },
+            actor=principal.actor,
         )
     return hold
 
 
-def legal_hold_release(*, hold_id: int, reason: str) -> LegalHold:
+def legal_hold_release(*, hold_id: int, reason: str, principal: Principal) -> LegalHold:
     """Release a hold, saying why; the data it protected fall under the normal rules again."""
+    _may_hold(principal)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("say why the hold is released", errors=[FieldError("required", field="reason")])
@@ -101,7 +109,7 @@ def legal_hold_release(*, hold_id: int, reason: str) -> LegalHold:
         if hold.released_at is not None:
             raise Refused(f"legal hold {hold_id} was already released on {hold.released_at:%Y-%m-%d}")
         hold.released_at = clock.now()
-        hold.released_by = current_actor()
+        hold.released_by = principal.actor
         hold.release_reason = reason
         hold.save(update_fields=["released_at", "released_by", "release_reason"])
         audit_log(
@@ -110,8 +118,15 @@ def legal_hold_release(*, hold_id: int, reason: str) -> LegalHold:
             object_id=hold.pk,
             subject_id=hold.subject_id,
             payload={"case_ref": hold.case_ref},
+            actor=principal.actor,
         )
     return hold
+
+
+def _may_hold(principal: Principal) -> None:
+    require_write(principal)
+    if not may_decide(principal):
+        raise PermissionDenied("legal holds are placed and released by the DPO or a privacy officer")
 
 
 def _item_data(item: DataItem) -> dict[str, Any]:
@@ -143,8 +158,7 @@ def archive_open(
 
     Only principals with archive access may open it; the data are returned, not changed.
     """
-    if not principal.archive_access:
-        raise PermissionDenied("opening the archive needs the archive permission")
+    require_archive(principal)
     errors = []
     if ground not in ARCHIVE_GROUNDS:
         errors.append(FieldError(f"one of {', '.join(ARCHIVE_GROUNDS)}", field="ground"))
@@ -155,8 +169,9 @@ def archive_open(
     if errors:
         raise InvalidInput("the archive can only be opened on a stated legal ground", errors=errors)
     qs = DataItem.objects.filter(status=DataItem.Status.ARCHIVED)
-    if not principal.is_group_wide:
-        qs = qs.filter(controller=principal.controller)
+    scope = controller_scope(principal)
+    if scope is not None:  # an archivist opens their own entity's archive only
+        qs = qs.filter(controller=scope)
     if item_id is not None:
         qs = qs.filter(pk=item_id)
     elif subject_id is not None:

@@ -12,31 +12,12 @@ from typing import Any
 
 from django.db import transaction
 
+from tutela.accounts.permissions import require_subject
 from tutela.accounts.principal import Principal
+from tutela.core import lifecycle
 from tutela.core.audit import AuditRecord, audit_many
-from tutela.core.errors import NotFound, PermissionDenied
-from tutela.subjects.scoping import can_see_subject
+from tutela.core.errors import PermissionDenied
 from tutela.subjects.selectors import subject_summary
-
-
-def _optional(module: str, name: str, subject_id: int) -> list[Any]:
-    """Data another app keeps about the person, when that app provides the selector; [] otherwise."""
-    try:
-        selector = getattr(__import__(module, fromlist=[name]), name)
-    except (ImportError, AttributeError):
-        return []
-    result = selector(subject_id)
-    out: list[Any] = []
-    for entry in result or []:
-        if isinstance(entry, dict):
-            out.append(entry)
-        elif hasattr(entry, "as_dict"):
-            out.append(entry.as_dict())
-        else:
-            from django.forms.models import model_to_dict
-
-            out.append(model_to_dict(entry) if hasattr(entry, "_meta") else entry)
-    return out
 
 
 def subjects_read_logged(
@@ -75,14 +56,19 @@ def subject_read(
 ) -> dict[str, Any]:
     """Everything the principal may see of one person, logged. ``reveal`` shows sensitive values in clear
     (only for roles that may decide or the person's own controller's staff) and is logged as such."""
-    if not can_see_subject(principal, subject_id):
-        raise NotFound(f"no person with id {subject_id}")
+    require_subject(principal, subject_id)
     if reveal and principal.role in ("auditor", "integration"):
         raise PermissionDenied(f"role {principal.role!r} may not reveal sensitive values")
     data = subject_summary(subject_id, principal=principal, reveal=reveal)
     if with_related:
-        data["consents"] = _optional("tutela.consent.selectors", "consents_of_subject", subject_id)
-        data["requests"] = _optional("tutela.rights.selectors", "requests_of_subject", subject_id)
+        from tutela.consent.selectors import consents_of_subject
+
+        # consent evidence and objections of the other entity stay with that entity
+        data["consents"] = consents_of_subject(subject_id, principal=principal)
+        # the person's requests, as the principal may see them (the rights app's lifecycle export)
+        data["requests"] = lifecycle.export_subject(subject_id, principal=principal, sections=["requests"])[
+            "requests"
+        ]
     revealed = sorted({i["category"] for i in data["items"] if i["sensitive"]}) if reveal else []
     with transaction.atomic():
         records = [

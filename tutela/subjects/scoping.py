@@ -57,6 +57,8 @@ def visible_items(principal: Principal, *, include_archived: bool = False) -> Qu
         items = items.filter(status__in=IN_USE)
     if principal.is_group_wide:
         return items
+    if not principal.controller or principal.role == "public":
+        return items.none()  # a role without an entity, or the public, sees nothing by its own right
     return items.filter(controller_q(principal.controller))
 
 
@@ -66,6 +68,8 @@ def visible_subjects(principal: Principal) -> QuerySet[Subject]:
     people = Subject.objects.filter(erased_at__isnull=True, merged_into__isnull=True)
     if principal.is_group_wide:
         return people
+    if not principal.controller or principal.role == "public":
+        return people.none()
     item_subjects = visible_items(principal).values("subject_id")
     related = Relationship.objects.filter(controller=principal.controller).values("subject_id")
     return people.filter(Q(pk__in=item_subjects) | Q(pk__in=related))

@@ -4,7 +4,7 @@
   public id (UUID), or "name date-of-birth" (``Jan Peeters 1985-07-30``); ``None`` when nobody matches.
 - ``find_by_name_and_birth(name=, date_of_birth=)``.
 - ``subject_items(subject_id, principal=, include_archived=)``: the items of one person, scoped.
-- ``subject_summary(subject_id)``: a dict for screens and commands (values masked).
+- ``subject_summary(subject_id, principal=)``: a dict for screens and commands (values masked), scoped.
 - ``item_dict(item, reveal=)``: one item as JSON-ready data (sensitive values masked unless revealed).
 """
 
@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from tutela.accounts.permissions import PUBLIC_ROLE, controller_scope, may_see_subject
 from tutela.accounts.principal import Principal
 from tutela.core.errors import InvalidInput
 from tutela.subjects import identifiers, values
@@ -140,16 +141,13 @@ def find_by_name_and_birth(*, name: str, date_of_birth: dt.date) -> Subject | No
 
 
 def subject_items(
-    subject_id: int, *, principal: Principal | None = None, include_archived: bool = False
+    subject_id: int, *, principal: Principal, include_archived: bool = False
 ) -> QuerySet[DataItem]:
-    """The items of one person, ordered by category; only those ``principal`` may see when given.
-    Archived items are left out unless asked for (and, with a principal, only with archive access)."""
-    if principal is not None:
-        items = visible_items(principal, include_archived=include_archived)
-    else:
-        items = DataItem.objects.exclude(status=DataItem.Status.ERASED)
-        if not include_archived:
-            items = items.filter(status__in=IN_USE)
+    """The items of one person that ``principal`` may see, ordered by category (none for the public).
+    Archived items are left out unless asked for, and then only with archive access."""
+    if principal.role == PUBLIC_ROLE:
+        return DataItem.objects.none()
+    items = visible_items(principal, include_archived=include_archived)
     return items.filter(subject_id=subject_id).order_by("category", "pk")
 
 
@@ -163,7 +161,7 @@ def item_dict(item: DataItem, *, reveal: bool = False) -> dict[str, Any]:
         "controller": item.controller,
         "source": item.source,
         "source_detail": item.source_detail,
-        "collected_at": item.collected_at.isoformat(),
+        "collected_at": item.collected_at.isoformat() if item.collected_at else None,
         "purposes": list(item.purposes),
         "status": item.status,
         "provided_by_subject": item.provided_by_subject,
@@ -192,19 +190,19 @@ def display_name(items: list[DataItem]) -> str:
     return f"{first} {last}".strip()
 
 
-def subject_summary(
-    subject_id: int, *, principal: Principal | None = None, reveal: bool = False
-) -> dict[str, Any]:
-    """What is held about a person, as a dict: id, public id, language, name, relationships, items."""
+def subject_summary(subject_id: int, *, principal: Principal, reveal: bool = False) -> dict[str, Any]:
+    """What ``principal`` may see of a person, as a dict: id, public id, language, name, relationships
+    (its own entity's only, unless group-wide), items. NotFound for a person outside its scope."""
     person = Subject.objects.filter(pk=subject_id).first()
-    if person is None:
+    if person is None or not (principal.is_group_wide or may_see_subject(principal, subject_id)):
         from tutela.core.errors import NotFound
 
         raise NotFound(f"no person with id {subject_id}")
     items = list(subject_items(subject_id, principal=principal))
     rels = Relationship.objects.filter(subject_id=subject_id).order_by("controller", "kind")
-    if principal is not None and not principal.is_group_wide:
-        rels = rels.filter(controller=principal.controller)
+    scope = controller_scope(principal)
+    if scope is not None:
+        rels = rels.filter(controller=scope)
     return {
         "id": person.pk,
         "public_id": str(person.public_id),

@@ -15,10 +15,16 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 
+from tutela.accounts.permissions import (
+    require_controller,
+    require_decide,
+    require_subject,
+    require_write,
+)
 from tutela.accounts.principal import Principal
 from tutela.core import clock, lifecycle
 from tutela.core.audit import AuditRecord, audit_log, audit_many
-from tutela.core.errors import FieldError, InvalidInput, NotFound, PermissionDenied
+from tutela.core.errors import FieldError, InvalidInput, NotFound
 from tutela.policy.selectors import active_policy
 from tutela.subjects import rules, values
 from tutela.subjects.models import DataItem, Interaction, Relationship, Subject
@@ -48,15 +54,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _authorise(principal: Principal | None, controller: str) -> None:
-    if principal is None:
-        return
-    if not principal.can_write:
-        raise PermissionDenied(f"role {principal.role!r} is read-only")
-    if not principal.is_group_wide and principal.controller != controller:
-        raise PermissionDenied(
-            f"you act for {principal.controller!r} and may not record data for {controller!r}"
-        )
+def _authorise(principal: Principal, controller: str, subject: Subject | int | None = None) -> None:
+    """May ``principal`` record data held by ``controller`` about this person? The person must already be
+    in the principal's scope (a group-wide role sees everyone): recording data must not pull someone the
+    other entity holds into one's own view. Out-of-scope people answer NotFound, like a wrong id."""
+    require_controller(principal, controller)
+    if subject is not None and not principal.is_group_wide:
+        require_subject(principal, subject.pk if isinstance(subject, Subject) else subject)
+
+
+def _item_visible(principal: Principal, item_id: int) -> bool:
+    if principal.is_group_wide:
+        return True
+    from tutela.subjects.scoping import visible_items
+
+    return visible_items(principal).filter(pk=item_id).exists()
 
 
 def _subject(subject: Subject | int, *, lock: bool = False) -> Subject:
@@ -203,7 +215,7 @@ def item_add(
     provided_by_subject: bool | None = None,
     on_behalf_of: str = "",
     instruction_ref: str = "",
-    principal: Principal | None = None,
+    principal: Principal,
 ) -> DataItem:
     """Record one piece of personal data with its provenance, after the policy's checks.
 
@@ -213,7 +225,7 @@ def item_add(
     validated and normalised and get a blind index; sensitive categories are sealed (``value`` empty).
     Adding a value the person already has for that controller and category returns the existing item.
     """
-    _authorise(principal, controller)
+    _authorise(principal, controller, subject)
     with transaction.atomic():
         person = _subject(subject, lock=True)
         item = _build_item(
@@ -241,6 +253,7 @@ def item_add(
             object_id=item.pk,
             subject_id=person.pk,
             payload=_item_payload(item),
+            actor=principal.actor,
         )
     return item
 
@@ -257,13 +270,14 @@ def subject_create(
     started_on: dt.date | None = None,
     ended_on: dt.date | None = None,
     last_interest_on: dt.date | None = None,
-    principal: Principal | None = None,
+    principal: Principal,
 ) -> Subject:
     """Create a person, optionally with a relationship (``subject_type`` with ``controller``) and items.
 
     Everything is validated first; any error refuses the whole person (nothing is written)."""
     policy = active_policy()
     lang = _check_language(language)
+    require_write(principal)
     errors: list[FieldError] = []
     if items or subject_type:
         if not controller:
@@ -286,15 +300,15 @@ def subject_create(
             object_id=person.pk,
             subject_id=person.pk,
             payload={"language": lang, "controller": controller or "", "subject_type": subject_type or ""},
+            actor=principal.actor,
         )
         if subject_type and controller:
-            relationship_set(
-                subject=person,
+            _relationship_set(
+                person=person,
                 controller=controller,
                 kind=subject_type,
-                started_on=started_on,
-                ended_on=ended_on,
-                last_interest_on=last_interest_on,
+                given={"started_on": started_on, "ended_on": ended_on, "last_interest_on": last_interest_on},
+                actor=principal.actor,
             )
         built: list[DataItem] = []
         for n, new in enumerate(items):
@@ -328,6 +342,7 @@ def subject_create(
                 object_id=item.pk,
                 subject_id=person.pk,
                 payload=_item_payload(item),
+                actor=principal.actor,
             )
             for item in built
         )
@@ -341,7 +356,7 @@ def item_rectify(
     source: str,
     source_detail: str = "",
     collected_at: dt.datetime | None = None,
-    principal: Principal | None = None,
+    principal: Principal,
     reason: str = "",
 ) -> DataItem:
     """Replace an item's value (Art. 16) with the new value's own provenance.
@@ -355,9 +370,9 @@ def item_rectify(
             .filter(pk=item_id, status__in=(DataItem.Status.ACTIVE, DataItem.Status.RESTRICTED))
             .first()
         )
-        if item is None:
+        if item is None or not _item_visible(principal, item.pk):
             raise NotFound(f"no item {item_id} in use")
-        _authorise(principal, item.controller)
+        _authorise(principal, item.controller, item.subject_id)
         person = _subject(item.subject_id, lock=True)
         errors = rules.check_source(policy, source, None)
         normalised = ""
@@ -392,6 +407,7 @@ def item_rectify(
                 "value_changed": changed,
                 "reason": reason,
             },
+            actor=principal.actor,
         )
     return item
 
@@ -404,7 +420,7 @@ def relationship_set(
     started_on: dt.date | None = _UNSET,
     ended_on: dt.date | None = _UNSET,
     last_interest_on: dt.date | None = _UNSET,
-    principal: Principal | None = None,
+    principal: Principal,
 ) -> Relationship:
     """Create or update a person's standing with a controller: a contract's start and end (member,
     customer, supplier), a prospect's last interest, a newsletter subscription. Omitted dates are kept."""
@@ -418,9 +434,20 @@ def relationship_set(
     given = {k: v for k, v in given.items() if v is not _UNSET}
     if errors:
         raise InvalidInput("cannot record the relationship", errors=errors)
-    _authorise(principal, controller)
+    _authorise(principal, controller, subject)
     with transaction.atomic():
         person = _subject(subject, lock=True)
+        return _relationship_set(
+            person=person, controller=controller, kind=kind, given=given, actor=principal.actor
+        )
+
+
+def _relationship_set(
+    *, person: Subject, controller: str, kind: str, given: dict[str, Any], actor: str
+) -> Relationship:
+    """The change :func:`relationship_set` makes, once the caller is authorised (also used when a person
+    is created, and by the consent ledger for a subscription)."""
+    with transaction.atomic():
         now = clock.now()
         rel = (
             Relationship.objects.select_for_update()
@@ -447,6 +474,7 @@ def relationship_set(
             object_id=rel.pk,
             subject_id=person.pk,
             payload=_plain({"controller": controller, "kind": kind, "before": before, "after": given}),
+            actor=actor,
         )
     return rel
 
@@ -458,7 +486,7 @@ def interaction_record(
     kind: str,
     at: dt.datetime | None = None,
     detail: dict[str, Any] | None = None,
-    principal: Principal | None = None,
+    principal: Principal,
 ) -> Interaction:
     """Something the person did with a controller (event participation, contact request, registration)."""
     errors = rules.check_controller(active_policy(), controller)
@@ -466,7 +494,7 @@ def interaction_record(
         errors.append(FieldError("a short kind is required (e.g. event, contact-request)", field="kind"))
     if errors:
         raise InvalidInput("cannot record the interaction", errors=errors)
-    _authorise(principal, controller)
+    _authorise(principal, controller, subject)
     with transaction.atomic():
         person = _subject(subject, lock=True)
         row = Interaction.objects.create(
@@ -478,16 +506,15 @@ def interaction_record(
             object_id=row.pk,
             subject_id=person.pk,
             payload={"controller": controller, "kind": kind},
+            actor=principal.actor,
         )
     return row
 
 
-def subject_set_language(
-    *, subject: Subject | int, language: str, principal: Principal | None = None
-) -> Subject:
+def subject_set_language(*, subject: Subject | int, language: str, principal: Principal) -> Subject:
     lang = _check_language(language)
-    if principal is not None and not principal.can_write:
-        raise PermissionDenied(f"role {principal.role!r} is read-only")
+    require_write(principal)
+    require_subject(principal, subject.pk if isinstance(subject, Subject) else subject)
     with transaction.atomic():
         person = _subject(subject, lock=True)
         before = person.language
@@ -501,6 +528,7 @@ def subject_set_language(
             object_id=person.pk,
             subject_id=person.pk,
             payload={"before": before, "after": lang},
+            actor=principal.actor,
         )
     return person
 
@@ -525,14 +553,12 @@ def _merge_dates(keep: Relationship, dup: Relationship) -> dict[str, Any]:
     }
 
 
-def subject_merge(
-    *, keep: Subject | int, duplicate: Subject | int, principal: Principal | None = None
-) -> Subject:
+def subject_merge(*, keep: Subject | int, duplicate: Subject | int, principal: Principal) -> Subject:
     """Merge a duplicate record into ``keep``: its items, relationships and interactions move over, the
     duplicate points to ``keep`` (``merged_into``). The audit entry lists every row moved and every
     relationship's dates before the merge, which is what it takes to undo it by hand."""
-    if principal is not None and not (principal.can_decide and principal.can_write):
-        raise PermissionDenied("merging people is for the DPO or a privacy officer")
+    require_write(principal)
+    require_decide(principal)
     keep_id = keep.pk if isinstance(keep, Subject) else keep
     dup_id = duplicate.pk if isinstance(duplicate, Subject) else duplicate
     if keep_id == dup_id:

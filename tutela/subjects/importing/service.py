@@ -11,6 +11,8 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from tutela.accounts.permissions import require_controller
+from tutela.accounts.principal import Principal
 from tutela.core.errors import FieldError, InvalidInput
 from tutela.policy.selectors import active_policy
 from tutela.subjects.importing.mapping import build_mapping
@@ -86,11 +88,13 @@ def import_file(
     partial: bool = False,
     source_detail: str = "",
     progress: Progress | None = None,
+    principal: Principal,
 ) -> ImportReport:
     """Import people and their data from a CSV or XLSX file, all or nothing unless ``partial``.
 
     Raises InvalidInput for a file that cannot be read or mapped at all (nothing written). Row errors
     are returned in the report; without ``partial`` any row error refuses the whole file."""
+    require_controller(principal, controller)
     progress = progress or Progress()
     policy = active_policy()
     table = read_table(path)

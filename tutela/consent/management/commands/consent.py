@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
+from tutela.accounts.principal import cli_principal
 from tutela.consent.models import Channel
 from tutela.core.command import Result, TutelaCommand
 from tutela.core.errors import FieldError, InvalidInput, NotFound
@@ -68,6 +69,7 @@ class Command(TutelaCommand):
             "controller": o["controller"],
             "channel": o["channel"],
             "evidence": o["evidence"],
+            "principal": cli_principal(),
         }
         if action == "give":
             event = services.consent_give(**kwargs, topics=o.get("topic") or None)
@@ -99,7 +101,7 @@ class Command(TutelaCommand):
         from tutela.consent.selectors import consents_of_subject
 
         subject_id = _subject(o["identifier"])
-        entries = consents_of_subject(subject_id)
+        entries = consents_of_subject(subject_id, principal=cli_principal())
         lines = [
             f"{e['at'][:19]}  {e['purpose']:<22} {e['controller'] or 'all':<9} {e['event']}" for e in entries
         ]
@@ -115,6 +117,7 @@ class Command(TutelaCommand):
             controller=o["controller"] or None,
             reasons=o["reasons"] or None,
             request_ref=o["request_ref"] or None,
+            principal=cli_principal(),
         )
         data = {
             "id": obj.pk,
@@ -131,7 +134,10 @@ class Command(TutelaCommand):
         if not o["balancing"].strip():
             raise InvalidInput("--balancing is required", errors=[FieldError("empty", field="balancing")])
         obj = objection_decide(
-            objection_id=o["objection_id"], uphold=bool(o["uphold"]), balancing=o["balancing"]
+            objection_id=o["objection_id"],
+            uphold=bool(o["uphold"]),
+            balancing=o["balancing"],
+            principal=cli_principal(),
         )
         data = {"id": obj.pk, "purpose": obj.purpose, "status": obj.status}
         return Result(data, f"objection {obj.pk}: {obj.status}")
@@ -139,7 +145,7 @@ class Command(TutelaCommand):
     def sub_pending(self, **o: Any) -> Result:
         from tutela.consent.selectors import objections_pending
 
-        rows = objections_pending()
+        rows = objections_pending(principal=cli_principal())
         text = "\n".join(
             f"{r['id']:>6}  {r['at'][:10]}  person {r['subject_id']}  {r['purpose']}" for r in rows
         )

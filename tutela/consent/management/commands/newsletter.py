@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
+from tutela.accounts.principal import cli_principal
 from tutela.core.command import Result, TutelaCommand
 
 
@@ -42,13 +43,14 @@ class Command(TutelaCommand):
             language=o["language"],
             controller=o["controller"],
             source="staff",
+            principal=cli_principal(),
         )
         return Result({"status": "confirmation sent"}, "confirmation link sent")
 
     def sub_confirm(self, **o: Any) -> Result:
         from tutela.consent.newsletter import newsletter_confirm
 
-        data = newsletter_confirm(token=o["token"])
+        data = newsletter_confirm(token=o["token"], principal=cli_principal())
         return Result(data, "subscription confirmed")
 
     def sub_unsubscribe(self, **o: Any) -> Result:
@@ -58,14 +60,18 @@ class Command(TutelaCommand):
         if (o["identifier"] is None) == (o["token"] is None):
             raise InvalidInput("give an IDENTIFIER or --token (one of them)")
         data = newsletter_unsubscribe(
-            token=o["token"], identifier=o["identifier"], controller=o["controller"], channel="staff"
+            token=o["token"],
+            identifier=o["identifier"],
+            controller=o["controller"],
+            channel="staff",
+            principal=cli_principal(),
         )
         return Result(data, "unsubscribed")
 
     def sub_sign(self, **o: Any) -> Result:
         from tutela.consent.newsletter import newsletter_sign
 
-        data = newsletter_sign(email=o["email"], controller=o["controller"])
+        data = newsletter_sign(email=o["email"], controller=o["controller"], principal=cli_principal())
         if data["allowed"]:
             text = "\n".join(f"{k}: {v}" for k, v in data["headers"].items())
         else:
@@ -81,5 +87,5 @@ class Command(TutelaCommand):
     def sub_purge(self, **o: Any) -> Result:
         from tutela.consent.newsletter import newsletter_pending_purge
 
-        deleted = newsletter_pending_purge()
+        deleted = newsletter_pending_purge(principal=cli_principal())
         return Result({"deleted": deleted}, f"{deleted} expired confirmation request(s) deleted")

@@ -7,8 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tutela.accounts.principal import CLI, Principal
-from tutela.core.audit import current_actor
+from tutela.accounts.principal import cli_principal
 from tutela.core.command import Result, TutelaCommand
 from tutela.core.errors import FieldError, InvalidInput
 from tutela.recipients.disclosures import FORMATS, DisclosureExport, disclosure_create, render
@@ -63,7 +62,7 @@ class Command(TutelaCommand):
                 Path(tmp).unlink(missing_ok=True)
                 raise
 
-        principal = Principal(**{**CLI.__dict__, "actor": current_actor()})
+        principal = cli_principal()
         export = disclosure_create(
             principal=principal,
             recipient_key=o["recipient"],

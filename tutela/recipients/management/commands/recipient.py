@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tutela.accounts.principal import cli_principal
 from tutela.core.command import Result, TutelaCommand
 from tutela.recipients.inputs import parse_day, split_keys
 from tutela.recipients.models import ClientController, Role
@@ -106,6 +107,7 @@ class Command(TutelaCommand):
     def sub_add(self, **o: Any) -> Result:
         f = self._fields(o)
         r = recipient_create(
+            principal=cli_principal(),
             key=o["key"],
             **{k: v for k, v in f.items() if v is not None or k in ("name", "recipient_type")},
         )
@@ -117,7 +119,7 @@ class Command(TutelaCommand):
         f = self._fields(o)
         if o.get("inactive"):
             f["active"] = False
-        r = recipient_update(key=o["key"], **f)
+        r = recipient_update(key=o["key"], principal=cli_principal(), **f)
         return Result(recipient_dict(r, safeguards=list(r.safeguards.all())), f"updated recipient {r.key}")
 
     def sub_list(self, **o: Any) -> Result:
@@ -157,6 +159,7 @@ class Command(TutelaCommand):
         signed = parse_day(o["signed"], field="signed")
         assert signed is not None
         s = safeguard_add(
+            principal=cli_principal(),
             recipient_key=o["key"],
             kind=o["kind"],
             scc_module=o.get("scc_module") or "",
@@ -182,6 +185,7 @@ class Command(TutelaCommand):
             instructions_ref=o["instructions"],
             contact_email=o.get("email") or "",
             contact_name=o.get("contact") or "",
+            principal=cli_principal(),
         )
         return Result(client_controller_dict(c), f"added client controller {c.key} ({c.name})")
 
@@ -196,13 +200,15 @@ class Command(TutelaCommand):
             from tutela.recipients.subjects_input import resolve_all
 
             (sid,) = resolve_all([(o["subject"], None)])
-            rows = disclosures_of_subject(sid)
+            rows = disclosures_of_subject(sid, principal=cli_principal())
             if o.get("recipient"):
                 rows = [r for r in rows if r["recipient"] == o["recipient"]]
         else:
             if o.get("recipient"):
                 recipient_by_key(o["recipient"])
-            rows = disclosure_list(recipient_key=o.get("recipient"), limit=o["limit"])
+            rows = disclosure_list(
+                principal=cli_principal(), recipient_key=o.get("recipient"), limit=o["limit"]
+            )
         text = "\n".join(
             f"{r['at'][:19]}  {r['recipient']}  {r['purpose']}  {r['basis']}  {', '.join(r['categories'])}"
             for r in rows

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tutela.accounts.principal import cli_principal
 from tutela.core import clock
 from tutela.core.command import Result, TutelaCommand
 from tutela.core.errors import InvalidInput
@@ -108,7 +109,7 @@ class Command(TutelaCommand):
             except (OSError, UnicodeDecodeError) as exc:
                 raise InvalidInput(f"{file}: cannot read it as UTF-8 text ({exc})") from None
             name = path.name
-        version, changed = transfer_rules_update(text=text, source_name=name)
+        version, changed = transfer_rules_update(text=text, source_name=name, principal=cli_principal())
         data = {"version": version.number, "label": version.label, "changed": changed, "source": name}
         text_out = (
             f"transfer rules v{version.number} ({version.label}) now in force"

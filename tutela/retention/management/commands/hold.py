@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from tutela.accounts.principal import cli_principal
 from tutela.core.command import Result, TutelaCommand
 from tutela.core.errors import FieldError, InvalidInput
 
@@ -51,6 +52,7 @@ class Command(TutelaCommand):
             camera=o.get("camera"),
             window_start=_when(o.get("window_start"), "--from"),
             window_end=_when(o.get("window_end"), "--to"),
+            principal=cli_principal(),
         )
         return Result(hold_as_dict(hold), f"legal hold {hold.pk} placed ({hold.case_ref})")
 
@@ -58,13 +60,13 @@ class Command(TutelaCommand):
         from tutela.retention.selectors import hold_as_dict
         from tutela.retention.services import legal_hold_release
 
-        hold = legal_hold_release(hold_id=o["hold_id"], reason=o["reason"])
+        hold = legal_hold_release(hold_id=o["hold_id"], reason=o["reason"], principal=cli_principal())
         return Result(hold_as_dict(hold), f"legal hold {hold.pk} released")
 
     def sub_list(self, **o: Any) -> Result:
         from tutela.retention.selectors import holds_list
 
-        rows = holds_list(active_only=not o.get("all"))
+        rows = holds_list(principal=cli_principal(), active_only=not o.get("all"))
         lines = [
             f"{h['id']}\t{h['case_ref']}\t"
             + (f"person {h['subject_id']} " if h["subject_id"] else "")

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
+from tutela.accounts.principal import cli_principal
 from tutela.core.command import Result, TutelaCommand, stderr_console
 from tutela.subjects.importing.service import ImportReport, Progress, import_file, write_error_csv
 
@@ -70,6 +71,7 @@ class Command(TutelaCommand):
                 partial=bool(o.get("partial")),
                 source_detail=o.get("source_detail") or "",
                 progress=progress,
+                principal=cli_principal(),
             )
         if o.get("errors_out") and report.errors:
             write_error_csv(Path(o["errors_out"]), report.errors)

@@ -6,8 +6,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from tutela.accounts.principal import Principal
-from tutela.core.audit import current_actor
+from tutela.accounts.principal import Principal, cli_principal
 from tutela.core.command import Result, TutelaCommand
 from tutela.core.errors import NotFound
 from tutela.subjects.reading import subject_read
@@ -16,7 +15,7 @@ from tutela.subjects.services import subject_merge
 
 
 def _cli_principal() -> Principal:
-    return Principal(actor=current_actor(), role="dpo")
+    return cli_principal()
 
 
 def _resolve(identifier: str) -> int:
