@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: every request starts as "anonymous" in the audit trail and gives back the actor it found
+    "tutela.core.middleware.AuditActorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -219,6 +221,10 @@ DEFAULT_FROM_EMAIL = env_str("TUTELA_MAIL_FROM", "Tutela <no-reply@tutela.local>
 TUTELA_DATA_KEYS_PATH = TUTELA_HOME / "secrets" / "data_keys"
 # TUTELA_INDEX_KEY (or _FILE): the HMAC key of the blind indexes used for exact look-ups.
 TUTELA_INDEX_KEY = secret_from_env_or_file("TUTELA_INDEX_KEY", TUTELA_HOME / "secrets" / "index_key")
+# TUTELA_AUDIT_KEY (or _FILE): the HMAC key of the audit chain and its anchors (at least 32 characters).
+TUTELA_AUDIT_KEY = secret_from_env_or_file("TUTELA_AUDIT_KEY", TUTELA_HOME / "secrets" / "audit_key")
+if len(TUTELA_AUDIT_KEY) < 32:
+    raise SettingError("TUTELA_AUDIT_KEY: the audit key must have at least 32 characters")
 
 # Public-form rate limits: TUTELA_RATE_LIMIT_PER_HOUR requests per IP and per identifier.
 TUTELA_RATE_LIMIT_PER_HOUR = env_int("TUTELA_RATE_LIMIT_PER_HOUR", 20, minimum=1)

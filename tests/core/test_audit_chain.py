@@ -1,8 +1,10 @@
-"""The audit trail is a hash chain: any edit, insertion or deletion is found, and redaction is not one."""
+"""The audit trail is a keyed hash chain: any edit, insertion or deletion is found, and redaction is not one."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import hmac
 import json
 
 import pytest
@@ -25,7 +27,7 @@ def test_a_fresh_chain_verifies() -> None:
     assert report.intact and report.entries == 5 and report.first_broken is None
 
 
-def test_entries_link_by_sha256_of_the_previous_hash() -> None:
+def test_entries_link_by_a_keyed_hash_of_the_previous_one(settings) -> None:
     _write(3)
     rows = list(AuditEntry.objects.order_by("seq"))
     assert rows[0].prev_hash == "0" * 64
@@ -33,6 +35,27 @@ def test_entries_link_by_sha256_of_the_previous_hash() -> None:
     # the payload hash is the SHA-256 of the canonical JSON, computed here independently
     expected = hashlib.sha256(json.dumps({"i": 2}, separators=(",", ":")).encode()).hexdigest()
     assert rows[2].payload_hash == expected
+    # the entry hash is HMAC-SHA256 under the chain key derived from TUTELA_AUDIT_KEY (RFC 2104, stdlib)
+    chain_key = hmac.new(settings.TUTELA_AUDIT_KEY.encode(), b"tutela-audit-chain", hashlib.sha256).digest()
+    e = rows[2]
+    stamp = e.at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    material = json.dumps(
+        [
+            e.seq,
+            stamp,
+            e.actor,
+            e.action,
+            e.object_type,
+            e.object_id,
+            e.subject_id,
+            e.payload_hash,
+            e.prev_hash,
+        ],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    assert e.entry_hash == hmac.new(chain_key, material.encode(), hashlib.sha256).hexdigest()
+    assert e.entry_hash != hashlib.sha256(material.encode()).hexdigest()
 
 
 def test_a_payload_edited_in_the_database_is_detected() -> None:

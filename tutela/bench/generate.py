@@ -9,7 +9,6 @@ members whose contract ended over ten years ago. Items are written with COPY on 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import random
 import uuid
@@ -21,7 +20,14 @@ from django.db import connection, transaction
 
 from tutela.bench.bulk import NULL, bulk_load, esc, foreign_keys_off, next_id, reset_sequence
 from tutela.core import clock, crypto
-from tutela.core.audit import AuditRecord, audit_many, audit_stamp, entry_digest, payload_digest
+from tutela.core.audit import (
+    AuditRecord,
+    audit_many,
+    audit_stamp,
+    chain_hasher,
+    entry_digest,
+    payload_digest,
+)
 from tutela.core.models import AuditEntry, AuditHead
 from tutela.policy.schema import Policy
 from tutela.policy.selectors import active_policy
@@ -419,7 +425,7 @@ def _audit_entries(count: int) -> int:
     payload_text = esc(json.dumps(payload))
     at_text = at.isoformat()
     stamp = json.dumps(audit_stamp(at))
-    sha256 = hashlib.sha256
+    keyed_hash = chain_hasher()
 
     def material(seq: int, object_id: int, prev: str) -> str:
         # entry_digest's material, written out for these constant fields (checked against it below)
@@ -437,13 +443,13 @@ def _audit_entries(count: int) -> int:
             payload_hash=p_hash,
             prev_hash=prev,
         )
-        assert sha256(material(seq + 1, 0, prev).encode()).hexdigest() == expected_digest
+        assert keyed_hash(material(seq + 1, 0, prev)) == expected_digest
 
     def rows() -> Iterator[tuple[Any, ...]]:
         nonlocal prev, seq
         for i in range(count):
             seq += 1
-            digest = sha256(material(seq, i, prev).encode()).hexdigest()
+            digest = keyed_hash(material(seq, i, prev))
             yield (
                 seq,
                 at_text,

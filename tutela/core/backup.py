@@ -32,7 +32,8 @@ MAGIC = b"TUTELA-BACKUP-1\n"
 FRAME = 1024 * 1024
 SCRYPT_N = 2**15
 #: tables that are rebuilt by `tutela init` or hold nothing worth keeping
-EXCLUDED = ["contenttypes", "auth.permission", "sessions", "admin.logentry", "axes"]
+#: (the audit chain's last verification is recomputed where the backup is restored, with its own key)
+EXCLUDED = ["contenttypes", "auth.permission", "sessions", "admin.logentry", "axes", "core.auditcheck"]
 
 
 def _key(passphrase: str, salt: bytes) -> bytes:
@@ -133,9 +134,13 @@ def backup_restore(*, source: Path, passphrase: str) -> dict[str, object]:
         os.chmod(fixture, 0o600)
         with transaction.atomic():
             # the tip row is created by a migration; the backup brings its own
-            from tutela.core.models import AuditHead
+            from tutela.core.audit import chain_upgrade_legacy
+            from tutela.core.models import AuditCheck, AuditHead
 
             AuditHead.objects.all().delete()
+            AuditCheck.objects.all().delete()
             call_command("loaddata", str(fixture), verbosity=0)
+            # a backup made before the chain was keyed: its entries keep their hashes, a keyed entry pins them
+            chain_upgrade_legacy()
     models = [m for m in apps.get_models() if m._meta.app_label not in ("contenttypes", "sessions")]
     return {"restored_from": str(source), "database": connection.vendor, "models": len(models)}

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tutela.core.audit import set_actor
+from tutela.core.audit import reset_actor, set_actor
 from tutela.core.errors import TutelaError
 from tutela.core.failure import fail_plainly, fail_unexpectedly
 
@@ -61,7 +61,14 @@ class TutelaCommand(BaseCommand):
         return super().execute(*args, **options)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        set_actor(_cli_actor())
+        # the command's actor for its whole run, and the one before it back afterwards (even on exit)
+        token = set_actor(_cli_actor())
+        try:
+            self._handle(**options)
+        finally:
+            reset_actor(token)
+
+    def _handle(self, **options: Any) -> None:
         as_json = bool(options.get("json"))
         try:
             action = options.get("action")
