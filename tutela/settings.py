@@ -222,9 +222,9 @@ TUTELA_DATA_KEYS_PATH = TUTELA_HOME / "secrets" / "data_keys"
 # TUTELA_INDEX_KEY (or _FILE): the HMAC key of the blind indexes used for exact look-ups.
 TUTELA_INDEX_KEY = secret_from_env_or_file("TUTELA_INDEX_KEY", TUTELA_HOME / "secrets" / "index_key")
 # TUTELA_AUDIT_KEY (or _FILE): the HMAC key of the audit chain and its anchors (at least 32 characters).
-TUTELA_AUDIT_KEY = secret_from_env_or_file("TUTELA_AUDIT_KEY", TUTELA_HOME / "secrets" / "audit_key")
-if len(TUTELA_AUDIT_KEY) < 32:
-    raise SettingError("TUTELA_AUDIT_KEY: the audit key must have at least 32 characters")
+TUTELA_AUDIT_KEY = secret_from_env_or_file(
+    "TUTELA_AUDIT_KEY", TUTELA_HOME / "secrets" / "audit_key", nbytes=48, minimum_length=32
+)
 
 # Public-form rate limits: TUTELA_RATE_LIMIT_PER_HOUR requests per IP and per identifier.
 TUTELA_RATE_LIMIT_PER_HOUR = env_int("TUTELA_RATE_LIMIT_PER_HOUR", 20, minimum=1)

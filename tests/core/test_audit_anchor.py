@@ -209,3 +209,25 @@ def test_cli_rewrite_without_the_key_is_found(cli: Any, tutela_home: Path) -> No
         db.execute("UPDATE tutela_audit_head SET entry_hash = ? WHERE id = 1", [prev])
     report = cli("audit", "verify", "--json")
     assert report.returncode == 1 and report.json()["intact"] is False and report.json()["first_broken"] == 1
+
+
+def test_cli_audit_key_comes_from_outside_the_database(cli: Any, tutela_home: Path, tmp_path: Path) -> None:
+    assert cli("init").returncode == 0
+    generated = tutela_home / "secrets" / "audit_key"
+    assert stat.S_IMODE(generated.stat().st_mode) == 0o600 and len(generated.read_text().strip()) >= 32
+    with _db(tutela_home) as db:
+        (stored,) = db.execute(
+            "SELECT count(*) FROM tutela_audit_entry WHERE payload LIKE ?",
+            ["%" + generated.read_text().strip() + "%"],
+        ).fetchone()
+    assert stored == 0
+    # the same key from a file verifies; another key does not; a short one is refused at start
+    key_file = tmp_path / "audit.key"
+    key_file.write_text(generated.read_text())
+    assert cli("audit", "verify", env={"TUTELA_AUDIT_KEY_FILE": str(key_file)}).returncode == 0
+    other = cli(
+        "audit", "verify", "--json", env={"TUTELA_AUDIT_KEY": "k2Vq9-another-audit-key-of-40-characters"}
+    )
+    assert other.returncode == 1 and other.json()["first_broken"] == 1
+    short = cli("audit", "verify", env={"TUTELA_AUDIT_KEY": "short"})
+    assert short.returncode == 2 and "TUTELA_AUDIT_KEY" in short.stderr
