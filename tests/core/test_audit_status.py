@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tutela.core.audit import audit_log
+from tutela.core.audit import audit_log, current_actor
 from tutela.core.audit_proof import audit_check_full, audit_status
 from tutela.core.models import AuditCheck, AuditEntry
 
@@ -58,9 +58,10 @@ def test_an_old_entry_edited_is_found_by_the_next_full_verification(policy: Any)
 
 def test_a_broken_result_stays_until_a_full_verification_clears_it(policy: Any) -> None:
     _write(3)
+    original = AuditEntry.objects.get(seq=3).actor
     AuditEntry.objects.filter(seq=3).update(actor="x")
     assert not audit_status()["intact"]
-    AuditEntry.objects.filter(seq=3).update(actor="system")  # put back as it was
+    AuditEntry.objects.filter(seq=3).update(actor=original)  # put back as it was
     assert not audit_status()["intact"]
     assert audit_check_full().intact
     assert audit_status()["intact"] and _health().status_code == 200
@@ -100,3 +101,19 @@ def test_the_tail_is_verified_a_bounded_number_at_a_time() -> None:
     assert first["intact"] and first["verified_to"] == 4 and first["pending"] == 3
     second = audit_status(tail_limit=10)
     assert second["verified_to"] == 7 and second["pending"] == 0
+
+
+def test_the_nightly_sweep_verifies_the_whole_chain(policy: Any) -> None:
+    from tutela.retention.tasks import retention_sweep_task
+
+    _write(3)
+    assert audit_status()["intact"]
+    AuditEntry.objects.filter(seq=2).update(action="test.other")
+    assert audit_status()["intact"]  # an old entry: the tail check does not read it again
+    before = current_actor()
+    result = retention_sweep_task.call()
+    assert current_actor() == before  # the sweep's actor does not outlive it
+    assert result["audit_intact"] is False
+    check = AuditCheck.objects.get(pk=1)
+    assert check.full_at is not None and not check.intact and check.first_broken == 2
+    assert _health().status_code == 503

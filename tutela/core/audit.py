@@ -1,11 +1,11 @@
 """The audit trail: append-only, keyed hash chain, written in the same transaction as the change it records.
 
-Each entry's hash is an HMAC-SHA256, under a key kept outside the database (``TUTELA_AUDIT_KEY``), of its own
-fields, the hash of its payload and the previous entry's hash: editing, inserting or deleting a row breaks the
-chain at that point, and whoever can write the database but does not hold the key cannot rebuild it. Entries
-written before the chain was keyed (below ``AuditHead.keyed_from``) keep their plain SHA-256 hashes and are
-pinned by the first keyed entry (docs/decisions/0007-keyed-audit-chain.md). Erasure redacts a payload but keeps
-its hash, so the chain still verifies after redaction (docs/decisions/0001-audit-chain.md).
+Each entry's hash is an HMAC-SHA256, under a key kept outside the database (``TUTELA_AUDIT_KEY``), of its
+own fields, the hash of its payload and the previous entry's hash: editing, inserting or deleting a row
+breaks the chain at that point, and whoever can write the database but does not hold the key cannot rebuild
+it. Entries written before the chain was keyed (below ``AuditHead.keyed_from``) keep their plain SHA-256
+hashes and are pinned by the first keyed entry (docs/decisions/0007-keyed-audit-chain.md). Erasure redacts a
+payload but keeps its hash, so the chain still verifies after redaction (docs/decisions/0001-audit-chain.md).
 
 Who acts is named per context: the web middleware binds "anonymous" for each request and the login layers
 name the staff user or token; commands, tasks and the system name themselves with :func:`acting_as`; a
