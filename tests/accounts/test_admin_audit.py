@@ -165,3 +165,31 @@ def test_the_enrolment_action_refuses_an_enrolled_account_unless_replacing(
     assert "/staff/enrol/" in r.content.decode()
     assert not TOTPDevice.objects.filter(pk=device.pk).exists()
     assert AuditEntry.objects.get(action="staff.enrolment_issue").payload["reset"] is True
+
+
+def test_deactivating_a_user_records_before_and_after(staff_client: Any, make_staff: Any) -> None:
+    from django.utils import timezone
+
+    user, _, _ = make_staff("auditor")
+    joined = timezone.localtime(user.date_joined)
+    r = staff_client.post(
+        f"/admin/auth/user/{user.pk}/change/",
+        {
+            "username": user.username,
+            "first_name": "",
+            "last_name": "",
+            "email": user.email,
+            "is_staff": "on",
+            "last_login_0": "",
+            "last_login_1": "",
+            "date_joined_0": joined.strftime("%Y-%m-%d"),
+            "date_joined_1": joined.strftime("%H:%M:%S"),
+        },
+    )
+    assert r.status_code == 302, r.content[:3000]
+    user.refresh_from_db()
+    assert not user.is_active
+    (entry,) = _entries("admin.change", "auth.user")
+    assert entry.actor == _actor(staff_client) and entry.object_id == str(user.pk)
+    assert entry.payload["changes"]["is_active"] == {"before": True, "after": False}
+    assert "password" not in entry.payload["changes"]

@@ -125,6 +125,15 @@ def test_the_code_can_be_pasted_instead_of_opening_the_link(client: Client, make
     assert TOTPDevice.objects.get(pk=device.pk).confirmed
 
 
+def test_the_whole_link_can_be_pasted_as_the_code(client: Client, make_staff: Any) -> None:
+    user, password, _ = make_staff("dpo", enrol=False)
+    issued = _issue(user.username)
+    _password_step(client, user.username, password)
+    r = client.post("/staff/verify/", {"enrolment_code": f"  {issued.url} ", "next": "/staff/"})
+    assert r.status_code == 302
+    assert 'id="totp-secret"' in client.get(r["Location"]).content.decode()
+
+
 def test_a_wrong_pasted_code_is_refused(client: Client, make_staff: Any) -> None:
     user, password, _ = make_staff("dpo", enrol=False)
     _password_step(client, user.username, password)

@@ -121,6 +121,12 @@ class EnrolmentCodeForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
+    def clean_enrolment_code(self) -> str:
+        """The code, or the whole link pasted instead of it."""
+        value = "".join(self.cleaned_data["enrolment_code"].split())
+        found = re.search(r"/staff/enrol/([^/?#]+)/?$", value)
+        return found.group(1) if found else value
+
 
 @never_cache
 def enrol_view(request: HttpRequest, code: str) -> HttpResponse:
