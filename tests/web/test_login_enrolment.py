@@ -263,3 +263,15 @@ def test_the_staff_client_fixture_still_logs_in(client: Client, make_staff: Any)
     user, password, device = make_staff("dpo")
     login(client, user.username, password, device)
     assert client.get("/staff/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("fr", "Demandez-en un nouveau au DPO"), ("nl", "Vraag de DPO om een nieuwe")],
+)
+def test_the_enrolment_pages_speak_french_and_dutch(
+    client: Client, policy: Any, language: str, words: str
+) -> None:
+    r = client.get("/staff/enrol/" + "B" * 43 + "/", HTTP_ACCEPT_LANGUAGE=language)
+    assert r.status_code == 404
+    assert words in r.content.decode()
