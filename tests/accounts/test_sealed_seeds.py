@@ -121,3 +121,13 @@ def test_the_seed_column_holds_a_sealed_seed_on_postgresql() -> None:
             "WHERE table_name = 'otp_totp_totpdevice' AND column_name = 'key'"
         )
         assert cursor.fetchone()[0] >= 200
+
+
+def test_key_status_counts_the_seeds_still_to_rotate(make_staff: Any) -> None:
+    from tutela.subjects.keyring import key_add, keys_status
+
+    make_staff("dpo")
+    make_staff("auditor")
+    assert keys_status()["otp_seeds"] == {"total": 2, "to_rotate": 0}
+    key_add()
+    assert keys_status()["otp_seeds"] == {"total": 2, "to_rotate": 2}

@@ -102,3 +102,27 @@ def test_create_prints_the_password_and_a_link(initialised: Any) -> None:
     data = r.json()
     assert data["username"] == "alice" and data["role"] == "auditor" and data["password"]
     _code(data["enrolment_url"])
+
+
+def test_list_tells_who_has_no_authenticator_yet(initialised: Any) -> None:
+    cli = initialised
+    cli("user", "bootstrap", "--json")
+    r = cli("user", "list", "--json")
+    assert r.returncode == 0, r.stderr
+    assert r.json() == [
+        {"username": "dpo", "role": "dpo", "controller": "", "active": True, "authenticator": False}
+    ]
+    assert "no authenticator" in cli("user", "list").stdout
+
+
+@pytest.mark.django_db
+def test_list_marks_enrolled_accounts(make_staff: Any, capsys: Any) -> None:
+    import json
+
+    from django.core.management import call_command
+
+    with_app, _, _ = make_staff("dpo")
+    without, _, _ = make_staff("auditor", enrol=False)
+    call_command("user", "list", "--json")
+    rows = {row["username"]: row["authenticator"] for row in json.loads(capsys.readouterr().out)}
+    assert rows == {with_app.username: True, without.username: False}

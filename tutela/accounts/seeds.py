@@ -65,6 +65,15 @@ def install() -> None:
         field.__class__ = SealedSeedField
 
 
+def seeds_status() -> dict[str, int]:
+    """How many TOTP seeds are stored, and how many are not sealed under the key ring's current key."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    current = f"{crypto.PREFIX}:{crypto.keyring().current_id}:"
+    total = TOTPDevice.objects.count()
+    return {"total": total, "to_rotate": total - TOTPDevice.objects.filter(key__startswith=current).count()}
+
+
 def seeds_reseal(*, batch: int = 500) -> int:
     """Seal again, under the key ring's current key, every seed sealed under an older key (or stored in
     clear); returns how many. Part of ``tutela keys rotate``."""

@@ -150,6 +150,8 @@ def keys_rotate(
 
 
 def keys_status() -> dict[str, Any]:
+    from tutela.accounts.seeds import seeds_status
+
     ring = crypto.keyring()
     sealed = DataItem.objects.exclude(value_sealed="")
     by_key = {
@@ -165,4 +167,5 @@ def keys_status() -> dict[str, Any]:
         "by_key": by_key,
         "unknown_key": total - sum(by_key.values()),
         "to_rotate": total - by_key.get(ring.current_id, 0),
+        "otp_seeds": seeds_status(),
     }

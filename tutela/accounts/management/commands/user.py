@@ -105,18 +105,32 @@ class Command(TutelaCommand):
         return Result(issued.as_dict(), _link_text(issued))
 
     def sub_list(self, **o: Any) -> Result:
-        rows = list(StaffProfile.objects.select_related("user").order_by("user__username"))
+        from django.db.models import Exists, OuterRef
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        enrolled = TOTPDevice.objects.filter(user=OuterRef("user"), confirmed=True)
+        rows = list(
+            StaffProfile.objects.select_related("user")
+            .annotate(enrolled=Exists(enrolled))
+            .order_by("user__username")
+        )
         data = [
             {
                 "username": p.user.username,
                 "role": p.role,
                 "controller": p.controller,
                 "active": p.user.is_active,
+                "authenticator": p.enrolled,  # type: ignore[attr-defined]
             }
             for p in rows
         ]
         text = (
-            "\n".join(f"{d['username']:20} {d['role']:16} {d['controller']}" for d in data) or "no accounts"
+            "\n".join(
+                f"{d['username']:20} {d['role']:16} {d['controller']:12}"
+                f" {'' if d['authenticator'] else '(no authenticator: tutela user enrol)'}".rstrip()
+                for d in data
+            )
+            or "no accounts"
         )
         return Result(data, text)
 
