@@ -33,9 +33,13 @@ def main(argv: list[str] | None = None) -> None:
     set_private_umask()  # before anything is created: the database, its WAL, logs, mail, exports
     argv = list(sys.argv if argv is None else argv)
     as_json = "--json" in argv
+    argv[:1] = ["tutela"]  # usage lines name the command people type, not the module that runs it
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tutela.settings")
 
+    from tutela.core import failure
     from tutela.core.failure import fail_plainly, fail_unexpectedly
+
+    failure.json_requested = as_json
 
     position = _not_text(argv)
     if position is not None:

@@ -133,3 +133,43 @@ def test_bad_values_exit_2_with_a_message(args: list[str], policy: Any) -> None:
     assert "Traceback" not in err
     assert code == 2, f"`tutela {' '.join(args)}` exited {code}: {err[-300:]}"
     assert err.strip(), "no message on stderr"
+
+
+#: whole numbers in other scripts: int() refuses "²" and "①" but reads "٣" (Arabic-Indic) as 3 and the fullwidth one as 1
+ODD_NUMBERS = ["²", "①", "\u0663", "\uff11", str(10**20), str(2**63)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("number", ODD_NUMBERS)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["rights", "fulfil", "{}"],
+        ["breach", "show", "{}"],
+        ["hold", "release", "{}"],
+        ["policy", "diff", "1", "{}"],
+        ["consent", "decide", "{}", "--uphold", "--balancing", "b"],
+    ],
+    ids=lambda a: " ".join(a[:2]),
+)
+def test_ids_are_ascii_whole_numbers_within_63_bits(args: list[str], number: str, policy: Any) -> None:
+    code, out, err = run(*[a.replace("{}", number) for a in args], "--json")
+    assert "Traceback" not in err and code == 2, (code, err[-300:])
+    assert "not a whole number" in err, err[-300:]
+    import json
+
+    assert "not a whole number" in json.loads(out)["error"]
+
+
+@pytest.mark.django_db
+def test_subject_ids_in_other_digits_name_nobody(policy: Any) -> None:
+    from tests.factories.subjects import SubjectFactory, email_item
+
+    person = SubjectFactory()
+    email_item(person, "digits.cli@example.org")
+    other_digits = "".join(chr(0x660 + int(d)) for d in str(person.pk))
+    code, out, err = run("subject", "show", other_digits, "--json")
+    assert "Traceback" not in err and code == 2, (code, err[-300:])
+    assert "digits.cli" not in out + err
+    code, out, _err = run("subject", "show", str(person.pk), "--json")
+    assert code == 0, _err[-300:]

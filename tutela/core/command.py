@@ -56,6 +56,11 @@ class TutelaCommand(BaseCommand):
         """Sub-commands (``tutela policy check``): each gets ``--json`` too; handle with ``sub_<name>``."""
         return _SubCommands(parser.add_subparsers(dest="action", required=True, metavar="ACTION"))
 
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        _strict_whole_numbers(parser)
+        return parser
+
     def execute(self, *args: Any, **options: Any) -> Any:
         # Django would print CommandError itself; we want our own wording and exit codes.
         return super().execute(*args, **options)
@@ -118,6 +123,36 @@ class TutelaCommand(BaseCommand):
             sys.stderr.write(f"  … and {len(exc.errors) - 50} more\n")
         sys.stdout.flush()
         sys.exit(exc.exit_code)
+
+
+def _strict_whole_numbers(parser: ArgumentParser) -> None:
+    """Every ``type=int`` option and argument, sub-commands' included, reads ASCII digits within 63 bits:
+    ``int()`` accepts "٣" as 3 (someone else's record) and any length (an overflow in the database)."""
+    from tutela.core.ids import whole_number
+
+    _json_usage_errors(parser)
+    for action in parser._actions:
+        if action.type is int:
+            action.type = whole_number
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _strict_whole_numbers(sub)
+
+
+def _json_usage_errors(parser: ArgumentParser) -> None:
+    """A usage error (unknown option, bad value) under --json also prints the ``{"error"}`` document on
+    stdout, before argparse writes its usage and message to stderr and exits 2."""
+    plain_error = parser.error
+
+    def error(message: str) -> Any:
+        from tutela.core import failure
+
+        if failure.json_requested or "--json" in sys.argv[1:]:
+            sys.stdout.write(json.dumps({"error": message}, ensure_ascii=False, indent=2) + "\n")
+            sys.stdout.flush()
+        return plain_error(message)
+
+    parser.error = error  # type: ignore[method-assign]
 
 
 def _cli_actor() -> str:

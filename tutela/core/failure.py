@@ -11,6 +11,9 @@ import json
 import sys
 from typing import NoReturn
 
+#: set by the `tutela` entry point when the command line asks for --json (usage errors answer in JSON too)
+json_requested = False
+
 
 def fail_plainly(message: str, as_json: bool, exit_code: int = 2) -> NoReturn:
     """End the command with ``message``: on stderr, and as the documented ``{"error"}`` body with --json."""
