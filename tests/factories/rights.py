@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from tutela.accounts.principal import SYSTEM
 from tutela.core import clock
 from tutela.subjects.models import Subject
 
@@ -40,6 +41,7 @@ def member(
             )
         )
     return subject_create(
+        principal=SYSTEM,
         language=language,
         controller=controller,
         subject_type="member",
@@ -73,13 +75,27 @@ def prospect(
         ],
         started_on=clock.today() - dt.timedelta(days=30),
         last_interest_on=clock.today() - dt.timedelta(days=30),
-        **kwargs,
+        **{"principal": SYSTEM, **kwargs},
     )
 
 
 def open_request(type: str, identifier: str, **kwargs: Any) -> Any:
+    """A request opened by the operator (the CLI principal) unless ``principal`` says who."""
+    from tutela.accounts.principal import CLI
     from tutela.rights.services import request_open
 
     kwargs.setdefault("channel", "staff")
     kwargs.setdefault("verified", True)
+    kwargs.setdefault("principal", CLI)
     return request_open(type=type, identifier=identifier, **kwargs).request
+
+
+def link_token(mail: Any) -> str:
+    """The private token of the link in a verification e-mail (the only place it is given); ``mail`` is a
+    message of Django's outbox or one received by the test SMTP server."""
+    import re
+
+    text = mail.body if hasattr(mail, "body") else mail.get_body(preferencelist=("plain",)).get_content()
+    found = re.search(r"/requests/verify/\?token=([\w-]+)", text)
+    assert found, "no private link in the mail"
+    return found.group(1)

@@ -11,6 +11,7 @@ import pytest
 from django.db import OperationalError, connection
 
 from tests.factories.rights import open_request, prospect
+from tutela.accounts.principal import CLI
 from tutela.core.errors import Conflict
 from tutela.rights.fulfil import request_fulfil
 from tutela.rights.models import RightsRequest
@@ -42,7 +43,7 @@ def test_two_threads_fulfil_once(policy: Any) -> None:
         try:
             barrier.wait()
             try:
-                patiently(lambda: request_fulfil(request_id=req.pk, expected_version=version))
+                patiently(lambda: request_fulfil(request_id=req.pk, expected_version=version, principal=CLI))
                 result = "done"
             except Conflict:
                 result = "conflict"
@@ -75,7 +76,7 @@ def test_without_version_the_second_sees_it_closed(policy: Any) -> None:
         try:
             barrier.wait()
             try:
-                patiently(lambda: request_fulfil(request_id=req.pk))
+                patiently(lambda: request_fulfil(request_id=req.pk, principal=CLI))
                 outcomes.append("done")
             except Conflict:
                 outcomes.append("conflict")

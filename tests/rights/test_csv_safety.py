@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.factories.rights import member
+from tutela.accounts.principal import CLI
 from tutela.rights.access import write_package
 from tutela.rights.portability import portable_data, portable_zip
 
@@ -26,6 +27,7 @@ def _with_formula() -> Any:
     item_add(
         subject=person, controller="crm-asbl", category="user.name", source="direct",
         value=FORMULA, purposes=["member-management"], subject_type="member", provided_by_subject=True,
+        principal=CLI,
     )  # fmt: skip
     return person
 
@@ -37,7 +39,7 @@ def _cells(zf: zipfile.ZipFile, name: str) -> list[str]:
 
 def test_access_package_csv_cells_never_start_a_formula(policy: Any, tmp_path: Path) -> None:
     person = _with_formula()
-    path, _ = write_package(person.pk, tmp_path / "p.zip")
+    path, _ = write_package(person.pk, tmp_path / "p.zip", principal=CLI)
     with zipfile.ZipFile(path) as zf:
         for name in (n for n in zf.namelist() if n.endswith(".csv")):
             for cell in _cells(zf, name):
@@ -49,7 +51,7 @@ def test_access_package_csv_cells_never_start_a_formula(policy: Any, tmp_path: P
 
 def test_portability_csv_cells_never_start_a_formula(policy: Any) -> None:
     person = _with_formula()
-    data = portable_data(person.pk)
+    data = portable_data(person.pk, principal=CLI)
     with zipfile.ZipFile(io.BytesIO(portable_zip(data))) as zf:
         cells = _cells(zf, "data.csv")
     assert not [c for c in cells if c.startswith(("=", "+", "-", "@"))]
@@ -63,7 +65,7 @@ def test_the_contract_check_is_not_an_assert(policy: Any, monkeypatch: pytest.Mo
     person = member()
     monkeypatch.setattr(access, "KEYS", (*access.KEYS, "extra"))
     with pytest.raises(RuntimeError, match="contract"):
-        access.build_data(person.pk)
+        access.build_data(person.pk, principal=CLI)
 
 
 def test_outside_eea_follows_the_transfer_rules(policy: Any, policy_data: dict[str, Any]) -> None:
@@ -75,7 +77,7 @@ def test_outside_eea_follows_the_transfer_rules(policy: Any, policy_data: dict[s
     rules = yaml.safe_load(SHIPPED_RULES.read_text(encoding="utf-8"))
     eea = set(rules["eea"]["eu"]) | set(rules["eea"]["efta"])
     person = member()
-    kinds = build_data(person.pk)["recipients"]["categories_of_recipients"]
+    kinds = build_data(person.pk, principal=CLI)["recipients"]["categories_of_recipients"]
     assert kinds
     for kind in kinds:
         country = policy_data["recipients"][kind["key"]].get("country", "BE")  # the schema default

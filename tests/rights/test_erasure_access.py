@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.db import models
 
 from tests.factories.rights import member, open_request, prospect
+from tutela.accounts.principal import CLI
 from tutela.core.audit import AuditEntry, audit_verify
 from tutela.rights.access import write_package
 from tutela.rights.fulfil import request_fulfil
@@ -53,7 +55,7 @@ def disclose(person: Subject, recipient_key: str = "legal-advisor", **kw: Any) -
     recipient_create(
         key="lawyers", name="Cabinet Lex", recipient_type=recipient_key, country="BE",
         purposes=["member-management"], categories=["user.name", "user.contact.email", "user.financial.bank_account"],
-        **kw,
+        principal=CLI, **kw,
     )  # fmt: skip
     disclosure_create(
         principal=CLI,
@@ -69,7 +71,7 @@ def test_access_package_has_every_art15_element(
 ) -> None:
     person = member()
     disclose(person, contact_email="dpo@lex.example")
-    path, count = write_package(person.pk, tmp_path / "marie.zip")
+    path, count = write_package(person.pk, tmp_path / "marie.zip", principal=CLI)
     assert count == 4
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
@@ -121,8 +123,9 @@ def test_third_parties_are_redacted(policy: Any, tmp_path: Path) -> None:
         subject=person, controller="crm-asbl", category="user.content.private", source="direct",
         value="Please also write to my colleague paul.martin@example.com or call +32 478 11 22 33; my address marie.dupont@example.be",
         purposes=["request-handling"], subject_type="member",
+        principal=CLI,
     )  # fmt: skip
-    path, _ = write_package(person.pk, tmp_path / "p.zip")
+    path, _ = write_package(person.pk, tmp_path / "p.zip", principal=CLI)
     with zipfile.ZipFile(path) as zf:
         data = json.loads(zf.read("data.json"))
     text = next(i["value"] for i in data["personal_data"] if i["category"] == "user.content.private")
@@ -134,7 +137,7 @@ def test_third_parties_are_redacted(policy: Any, tmp_path: Path) -> None:
 def test_prospect_erasure_leaves_only_tombstone_and_suppression(policy: Any, smtp_server: Any) -> None:
     person = prospect()
     req = open_request("erasure", "jan.peeters@example.be", reply_to="jan.peeters@example.be")
-    result = request_fulfil(request_id=req.pk)
+    result = request_fulfil(request_id=req.pk, principal=CLI)
     assert (result.status, result.outcome) == ("answered", "granted")
     assert not DataItem.objects.filter(subject_id=person.pk).exists()
     assert not Relationship.objects.filter(subject_id=person.pk).exists()
@@ -171,7 +174,7 @@ def test_former_member_erasure_keeps_accounting_and_says_why(
 ) -> None:
     person = member(ended_on=dt.date(2024, 6, 30))
     req = open_request("erasure", "marie.dupont@example.be")
-    result = request_fulfil(request_id=req.pk)
+    result = request_fulfil(request_id=req.pk, principal=CLI)
     assert result.outcome == "partial"
     left = list(DataItem.objects.filter(subject_id=person.pk))
     assert [(i.category, i.purposes, i.status) for i in left] == [
@@ -192,7 +195,7 @@ def test_former_member_erasure_keeps_accounting_and_says_why(
 def test_running_member_keeps_contract_data(policy: Any) -> None:
     person = member()
     req = open_request("erasure", "marie.dupont@example.be")
-    result = request_fulfil(request_id=req.pk)
+    result = request_fulfil(request_id=req.pk, principal=CLI)
     assert result.outcome == "refused"
     assert DataItem.objects.filter(subject_id=person.pk).count() == 4
     assert all("contract" in r for r in result.reasons if r.startswith("Kept"))
@@ -202,9 +205,11 @@ def test_legal_hold_blocks_erasure(policy: Any) -> None:
     from tutela.retention.services import legal_hold_place
 
     person = prospect()
-    legal_hold_place(subject_id=person.pk, case_ref="2025/123", reason="claim before the court of Liège")
+    legal_hold_place(
+        subject_id=person.pk, case_ref="2025/123", reason="claim before the court of Liège", principal=CLI
+    )
     req = open_request("erasure", "jan.peeters@example.be")
-    result = request_fulfil(request_id=req.pk)
+    result = request_fulfil(request_id=req.pk, principal=CLI)
     assert result.outcome == "refused"
     kept = [r for r in result.reasons if r.startswith("Kept")]
     assert len(kept) == 3 and all("2025/123" in r and "17(3)(e)" in r for r in kept)
@@ -216,8 +221,10 @@ def test_item_hold_keeps_only_that_item(policy: Any) -> None:
 
     person = prospect()
     phone = DataItem.objects.get(subject_id=person.pk, category="user.contact.phone_number")
-    legal_hold_place(item_ids=[phone.pk], case_ref="2025/9", reason="harassing calls complaint")
-    result = request_fulfil(request_id=open_request("erasure", "jan.peeters@example.be").pk)
+    legal_hold_place(
+        item_ids=[phone.pk], case_ref="2025/9", reason="harassing calls complaint", principal=CLI
+    )
+    result = request_fulfil(request_id=open_request("erasure", "jan.peeters@example.be").pk, principal=CLI)
     assert result.outcome == "partial"
     assert list(DataItem.objects.filter(subject_id=person.pk).values_list("pk", flat=True)) == [phone.pk]
 
@@ -225,9 +232,11 @@ def test_item_hold_keeps_only_that_item(policy: Any) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_art19_notice_by_email_and_in_the_answer(policy: Any, smtp_server: Any) -> None:
     person = member(ended_on=dt.date(2024, 6, 30))
-    disclose(person, contact_email="privacy@lex.example")
-    req = open_request("erasure", "marie.dupont@example.be", reply_to="marie.dupont@example.be")
-    result = request_fulfil(request_id=req.pk)
+    # disclosed for member management while she was a member (the contract basis ends with the contract)
+    with time_machine.travel(dt.datetime(2024, 3, 1, 10, tzinfo=dt.UTC), tick=False):
+        disclose(person, contact_email="privacy@lex.example")
+    req = open_request("erasure", "marie.dupont@example.be")
+    result = request_fulfil(request_id=req.pk, principal=CLI)
     notice = Notice.objects.get(request_id=req.pk)
     assert (notice.recipient, notice.channel, notice.status) == ("lawyers", "email", "sent")
     mails = smtp_server.wait_for(3)
@@ -254,14 +263,14 @@ def test_erasure_is_atomic_and_can_be_run_again(policy: Any, monkeypatch: pytest
 
     monkeypatch.setattr(erasure, "audit_redact_subject", crash)
     with pytest.raises(RuntimeError):
-        request_fulfil(request_id=req.pk)
+        request_fulfil(request_id=req.pk, principal=CLI)
     # nothing half-done
     assert DataItem.objects.filter(subject_id=person.pk).count() == 3
     assert not Tombstone.objects.exists()
     req.refresh_from_db()
     assert req.status == "in_progress"
     monkeypatch.undo()
-    result = request_fulfil(request_id=req.pk)
+    result = request_fulfil(request_id=req.pk, principal=CLI)
     assert result.outcome == "granted"
     assert not DataItem.objects.filter(subject_id=person.pk).exists()
     earlier.refresh_from_db()
@@ -299,8 +308,8 @@ def test_art19_notice_by_webhook(policy: Any, settings: Any) -> None:
         req = open_request("restriction", "marie.dupont@example.be")
         from tutela.rights.services import request_sign
 
-        request_sign(request_id=req.pk, signed_on=dt.date.today(), signature="scan")
-        request_fulfil(request_id=req.pk)
+        request_sign(request_id=req.pk, signed_on=dt.date.today(), signature="scan", principal=CLI)
+        request_fulfil(request_id=req.pk, principal=CLI)
     finally:
         server.shutdown()
         server.server_close()
@@ -350,11 +359,11 @@ def test_failed_notice_is_delivered_by_the_retry(
             "marie.dupont@example.be",
             details={"changes": [{"category": "user.name", "value": "M. Dupont"}]},
         )
-        request_fulfil(request_id=req.pk)
+        request_fulfil(request_id=req.pk, principal=CLI)
         notice = Notice.objects.get(request_id=req.pk)
         assert notice.status == "failed" and notice.attempts == 3 and notice.body_sealed
         state["up"] = True
-        assert notices_retry() == 1
+        assert notices_retry(principal=CLI) == 1
     finally:
         server.shutdown()
         server.server_close()
@@ -367,9 +376,9 @@ def test_erasure_scoped_to_one_controller(policy: Any) -> None:
 
     person = prospect()
     item_add(subject=person, controller="ac-cs", category="user.contact.email", value="jan.peeters@example.be",
-             source="public-web", purposes=["prospecting"], subject_type="prospect")  # fmt: skip
+             source="public-web", purposes=["prospecting"], subject_type="prospect", principal=CLI)  # fmt: skip
     req = open_request("erasure", "jan.peeters@example.be", controller="crm-asbl")
-    result = request_fulfil(request_id=req.pk)
+    result = request_fulfil(request_id=req.pk, principal=CLI)
     assert result.outcome == "granted"
     left = list(DataItem.objects.filter(subject_id=person.pk).values_list("controller", flat=True))
     assert left == ["ac-cs"]
@@ -396,8 +405,8 @@ def test_art19_webhook_runs_in_the_worker_not_in_the_request(
     req = open_request("restriction", "marie.dupont@example.be")
     from tutela.rights.services import request_sign
 
-    request_sign(request_id=req.pk, signed_on=dt.date(2025, 1, 1), signature="scan-1")
-    assert request_fulfil(request_id=req.pk).outcome == "granted"
+    request_sign(request_id=req.pk, signed_on=dt.date(2025, 1, 1), signature="scan-1", principal=CLI)
+    assert request_fulfil(request_id=req.pk, principal=CLI).outcome == "granted"
     assert list(Notice.objects.filter(request_id=req.pk).values_list("status", flat=True)) == ["pending"]
     queued = DBTaskResult.objects.filter(task_path="tutela.rights.tasks.notices_deliver_task")
     assert queued.count() == 1

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.factories.rights import member
+from tutela.accounts.principal import CLI
 from tutela.rights.mailin import classify, guess_language, ingest, messages_from_path
 from tutela.rights.models import InboundMail, RightsRequest
 
@@ -63,7 +64,7 @@ def test_eml_and_mbox_become_requests_once(policy: Any, tmp_path: Path, smtp_ser
     box.add(message("piet@example.org", "Verzoek", "Ik wil mijn gegevens laten wissen.", "<c3@example.org>"))
     box.flush()
     box.close()
-    report = ingest([*messages_from_path(eml), *messages_from_path(box_path)])
+    report = ingest([*messages_from_path(eml), *messages_from_path(box_path)], principal=CLI)
     assert (report.read, report.registered, report.triage, report.duplicates) == (3, 2, 1, 0)
     access = RightsRequest.objects.get(message_id="<a1@example.be>")
     assert (access.type, access.channel, access.language, access.subject_id) == (
@@ -77,14 +78,23 @@ def test_eml_and_mbox_become_requests_once(policy: Any, tmp_path: Path, smtp_ser
     assert access.status == "identity_pending"
     erasure = RightsRequest.objects.get(message_id="<c3@example.org>")
     assert erasure.type == "erasure" and erasure.language == "nl" and erasure.subject_id is None
+    # nobody holds piet@example.org: answered at once, nothing held, no code
+    assert (erasure.status, erasure.outcome, erasure.verification_hash) == ("answered", "no_data", "")
     triage = InboundMail.objects.get(status="triage")
     assert triage.message_id == "<b2@example.org>" and triage.request_id is None
-    again = ingest(messages_from_path(tmp_path))
+    again = ingest(messages_from_path(tmp_path), principal=CLI)
     assert (again.registered, again.triage, again.duplicates) == (0, 0, 3)
     assert RightsRequest.objects.count() == 2
-    # acknowledgement and verification code to each registered sender
-    mails = smtp_server.wait_for(4)
-    assert {m["To"] for m in mails} == {"marie.dupont@example.be", "piet@example.org"}
+    # Marie (held): the acknowledgement and the code, at the address held for her; Piet (nobody holds his
+    # address): one answer saying nothing is held, without any code or link
+    mails = smtp_server.wait_for(3)
+    assert sorted((m["To"], m["X-Tutela-Letter"]) for m in mails) == [
+        ("marie.dupont@example.be", "acknowledgement"),
+        ("marie.dupont@example.be", "verification"),
+        ("piet@example.org", "answer"),
+    ]
+    piet = next(m for m in mails if m["To"] == "piet@example.org").get_content()
+    assert "hold no personal data" in piet and "/requests/verify/" not in piet
 
 
 @pytest.mark.django_db
@@ -137,7 +147,9 @@ def test_imap_source(policy: Any, monkeypatch: pytest.MonkeyPatch) -> None:
             return [FakeMsg()]
 
     monkeypatch.setattr(imap_tools, "MailBox", FakeBox)
-    report = ingest(messages_from_imap(host="imap.example.org", user="dpo", password="pw", folder="DPO"))
+    report = ingest(
+        messages_from_imap(host="imap.example.org", user="dpo", password="pw", folder="DPO"), principal=CLI
+    )
     assert report.registered == 1
     assert seen["login"] == ("dpo", "pw", "DPO") and seen["fetch"]["mark_seen"] is False
     assert RightsRequest.objects.get(message_id="<i1@example.org>").language == "nl"

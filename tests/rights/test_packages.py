@@ -13,6 +13,7 @@ import time_machine
 
 from tests.factories.rights import member, open_request
 from tests.rights.test_cli import home  # noqa: F401  (the CLI fixture with imported members)
+from tutela.accounts.principal import CLI
 from tutela.rights.fulfil import request_fulfil
 from tutela.rights.models import RightsRequest
 
@@ -42,11 +43,11 @@ def test_a_rolled_back_fulfilment_leaves_no_package(
 
     monkeypatch.setattr(letters, "send", broken)
     with pytest.raises(RuntimeError):
-        request_fulfil(request_id=req.pk)
+        request_fulfil(request_id=req.pk, principal=CLI)
     assert _files(exports) == []  # neither the package nor its temporary file
     assert RightsRequest.objects.get(pk=req.pk).status == "in_progress"
     monkeypatch.undo()
-    request_fulfil(request_id=req.pk)
+    request_fulfil(request_id=req.pk, principal=CLI)
     assert _files(exports) == [f"request-{req.pk}-{kind}.zip"]
     with zipfile.ZipFile(exports / f"request-{req.pk}-{kind}.zip") as zf:
         assert "data.json" in zf.namelist()
@@ -58,11 +59,11 @@ def test_erasure_deletes_the_persons_packages(policy: Any, exports: Path) -> Non
 
     prospect()
     access = open_request("access", "jan.peeters@example.be")
-    request_fulfil(request_id=access.pk)
+    request_fulfil(request_id=access.pk, principal=CLI)
     package = exports / f"request-{access.pk}-access.zip"
     assert package.exists()
     erasure = open_request("erasure", "jan.peeters@example.be")
-    assert request_fulfil(request_id=erasure.pk).outcome == "granted"
+    assert request_fulfil(request_id=erasure.pk, principal=CLI).outcome == "granted"
     assert not package.exists()
     assert "package" not in RightsRequest.objects.get(pk=access.pk).details
 
@@ -75,12 +76,12 @@ def test_packages_expire_after_the_configured_days(policy: Any, exports: Path, s
     member()
     with time_machine.travel(dt.datetime(2026, 1, 5, 10, tzinfo=dt.UTC), tick=False):
         old = open_request("access", "marie.dupont@example.be")
-        request_fulfil(request_id=old.pk)
+        request_fulfil(request_id=old.pk, principal=CLI)
     with time_machine.travel(dt.datetime(2026, 2, 1, 10, tzinfo=dt.UTC), tick=False):
         recent = open_request("portability", "marie.dupont@example.be")
-        request_fulfil(request_id=recent.pk)
+        request_fulfil(request_id=recent.pk, principal=CLI)
     with time_machine.travel(dt.datetime(2026, 2, 4, 11, tzinfo=dt.UTC), tick=False):  # day 30 + 1
-        result = purge()
+        result = purge(principal=CLI)
     assert (result.expired, result.erased, result.ids) == (1, 0, [old.pk])
     assert _files(exports) == [f"request-{recent.pk}-portability.zip"]
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.factories.rights import member, open_request
+from tutela.accounts.principal import CLI
 from tutela.core.errors import InvalidInput
 from tutela.rights import transport
 from tutela.rights.fulfil import request_fulfil
@@ -84,6 +85,7 @@ def test_portability_sends_provided_data_directly(
         purposes=["user-profiles"],
         subject_type="member",
         provided_by_subject=False,
+        principal=CLI,
     )
     req = open_request(
         "portability",
@@ -94,7 +96,7 @@ def test_portability_sends_provided_data_directly(
         },
     )
     with django_capture_on_commit_callbacks(execute=True):
-        result = request_fulfil(request_id=req.pk)
+        result = request_fulfil(request_id=req.pk, principal=CLI)
     assert result.outcome == "granted"
     (body,) = state.bodies
     assert state.calls == 2  # one 503, then delivered
@@ -211,9 +213,9 @@ def test_letters_in_the_language_of_the_request(
     )
     from tutela.rights.services import request_extend, request_sign
 
-    request_extend(request_id=req.pk, reason="many linked requests")
-    request_sign(request_id=req.pk, signed_on=req.received_at.date(), signature="scan")
-    result = request_fulfil(request_id=req.pk)
+    request_extend(request_id=req.pk, reason="many linked requests", principal=CLI)
+    request_sign(request_id=req.pk, signed_on=req.received_at.date(), signature="scan", principal=CLI)
+    result = request_fulfil(request_id=req.pk, principal=CLI)
     assert result.outcome == "refused"
     mails = smtp_server.wait_for(3)
     kinds = [m["X-Tutela-Letter"] for m in mails]
@@ -235,6 +237,6 @@ def test_transmission_endpoint_checked_at_intake(policy: Any) -> None:
     member()
     with pytest.raises(InvalidInput) as exc:
         request_open(type="portability", identifier="marie.dupont@example.be", channel="portal",
-                     details={"transmit_to": "http://other-controller.example/in"})  # fmt: skip
+                     details={"transmit_to": "http://other-controller.example/in"}, principal=CLI)  # fmt: skip
     assert exc.value.errors[0].field == "transmit_to"
     assert not RightsRequest.objects.exists()

@@ -22,6 +22,7 @@ from django.db import connection, connections, transaction
 from django_tasks import TaskResultStatus
 
 from tests.factories.rights import member, open_request
+from tutela.accounts.principal import CLI
 from tutela.core import clock, crypto
 from tutela.core.models import AuditEntry
 from tutela.rights import transport
@@ -93,7 +94,7 @@ def _fulfilled_with_no_worker(
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     req = _portability(url, ended_on=ended_on)
     with capture(execute=True):
-        request_fulfil(request_id=req.pk)
+        request_fulfil(request_id=req.pk, principal=CLI)
     return req
 
 
@@ -137,7 +138,7 @@ def test_no_lock_and_no_transaction_are_held_during_the_call(
             connection.close()
 
     remote.during = from_another_connection
-    result = request_fulfil(request_id=req.pk)
+    result = request_fulfil(request_id=req.pk, principal=CLI)
 
     assert remote.calls == 1
     assert "error" not in seen, seen.get("error")
@@ -173,7 +174,7 @@ def test_a_task_run_again_after_delivery_does_not_send_twice(
 
     req = _portability(remote.url)
     with django_capture_on_commit_callbacks(execute=True):
-        request_fulfil(request_id=req.pk)
+        request_fulfil(request_id=req.pk, principal=CLI)
     receipt = TransmissionReceipt.objects.get(request_id=req.pk)
     assert remote.calls == 1 and receipt.state == "delivered"
     req.refresh_from_db()
@@ -182,7 +183,7 @@ def test_a_task_run_again_after_delivery_does_not_send_twice(
     with django_capture_on_commit_callbacks(execute=True):
         retried = transmit_task.enqueue(receipt.pk)  # a retried task
         duplicate = transmit_task.enqueue(receipt.pk)  # and a duplicate of it
-        assert transmissions_resume() == 0  # nothing left to resume
+        assert transmissions_resume(principal=CLI) == 0  # nothing left to resume
     for run in (retried, duplicate):  # each ran to its end and found the receipt delivered
         assert (run.status, run.return_value) == (TaskResultStatus.SUCCESSFUL, "delivered")
 
@@ -202,7 +203,7 @@ def test_a_failed_transmission_tells_the_person_who_gets_the_file(
     remote.status = 503  # the other controller is down: every attempt is retried, then given up
     req = _portability(remote.url)
     with django_capture_on_commit_callbacks(execute=True):
-        result = request_fulfil(request_id=req.pk)
+        result = request_fulfil(request_id=req.pk, principal=CLI)
     assert result.outcome == "granted"
     assert remote.calls == 3  # the bounded retries: three attempts
     failed = (
@@ -253,14 +254,14 @@ def test_the_fulfilment_commits_first_and_a_dead_run_is_taken_over(
     TransmissionReceipt.objects.filter(pk=receipt.pk).update(state="sending", runs=1, claimed_at=clock.now())
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     with django_capture_on_commit_callbacks(execute=True):
-        assert transmissions_resume() == 1
+        assert transmissions_resume(principal=CLI) == 1
     assert remote.calls == 0
 
     # overdue: a later run takes it over and delivers
     overdue = clock.now() - dt.timedelta(seconds=CLAIM_SECONDS + 60)
     TransmissionReceipt.objects.filter(pk=receipt.pk).update(claimed_at=overdue)
     with django_capture_on_commit_callbacks(execute=True):
-        transmissions_resume()
+        transmissions_resume(principal=CLI)
     receipt.refresh_from_db()
     assert remote.calls == 1
     assert (receipt.state, receipt.runs, receipt.delivered, receipt.body_sealed) == ("delivered", 2, True, "")
@@ -284,7 +285,7 @@ def test_runs_that_keep_dying_are_bounded(
         state="sending", runs=MAX_RUNS, claimed_at=overdue
     )
     with django_capture_on_commit_callbacks(execute=True):
-        transmissions_resume()
+        transmissions_resume(principal=CLI)
     assert remote.calls == 0
     receipt = TransmissionReceipt.objects.get(request_id=req.pk)
     assert (receipt.state, receipt.delivered, receipt.body_sealed) == ("failed", False, "")
@@ -310,14 +311,14 @@ def test_erasure_cancels_a_transmission_not_yet_made(
     assert (receipt.state, bool(receipt.body_sealed)) == ("pending", True)
 
     erasure = open_request("erasure", "marie.dupont@example.be")
-    assert request_fulfil(request_id=erasure.pk).outcome in ("done", "partial")
+    assert request_fulfil(request_id=erasure.pk, principal=CLI).outcome in ("done", "partial")
     receipt.refresh_from_db()
     assert (receipt.state, receipt.delivered, receipt.body_sealed) == ("failed", False, "")
 
     # a worker that starts later finds nothing to send
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     with django_capture_on_commit_callbacks(execute=True):
-        transmissions_resume()
+        transmissions_resume(principal=CLI)
     assert remote.calls == 0
     assert not _transmit_audits(req.pk)
 

@@ -79,10 +79,11 @@ def test_every_stored_key_has_its_word() -> None:
 
 
 def test_request_list_shows_words_in_english_and_french(staff_client: Any, policy: Any) -> None:
+    from tutela.accounts.principal import CLI
     from tutela.rights.services import request_pause
 
     req = open_request("erasure", "someone@example.org", channel="post")
-    request_pause(request_id=req.pk, reason="waiting for a copy of the identity card")
+    request_pause(request_id=req.pk, reason="waiting for a copy of the identity card", principal=CLI)
     html = staff_client.get("/staff/requests/").content.decode()
     assert ">Erasure<" in html and ">Post<" in html and ">On hold<" in html
     # the keys stay in the page for scripts and tests, never as the text a person reads

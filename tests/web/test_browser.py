@@ -55,10 +55,10 @@ def test_access_request_in_french_verified_fulfilled_and_downloaded(
     person.get_by_label("Votre adresse e-mail").fill("marie.dupont@example.be")
     person.get_by_label("Vos nom et prénom").fill("Marie Dupont")
     person.get_by_role("button", name="Envoyer ma demande").click()
-    person.wait_for_url(re.compile(r"/fr/requests/status/[^/]+/\?new=1$"))
+    # the answer holds no private link: that goes by e-mail to the address held for her
+    person.wait_for_url(re.compile(r"/fr/requests/sent/$"))
     assert "Nous avons reçu votre demande." in person.inner_text("main")
-    status_url = person.url.split("?")[0]
-    shot(person, "request-status-fr")
+    shot(person, "request-sent-fr")
 
     # the verification e-mail, in French, with the code and the link
     mails = smtp_server.wait_for(2)
@@ -68,6 +68,7 @@ def test_access_request_in_french_verified_fulfilled_and_downloaded(
     code = re.search(r"\b(\d{6})\b", body).group(1)
     link = re.search(r"(http://\S+/requests/verify/\S*)", body).group(1)
     assert link.startswith(site)
+    status_url = f"{site}/fr/requests/status/{re.search(r'token=([^&]+)', link).group(1)}/"
     person.goto(link)
     assert "/fr/requests/verify/" in person.url
     person.get_by_label("Code de vérification").fill(code)

@@ -161,13 +161,11 @@ def test_request_from_the_portal_reveals_nothing_until_verified(
         "/fr/rights/access/",
         {"email": "marie.dupont@example.be", "name": "Marie Dupont", "details": "Tout ce que vous avez."},
     )
-    assert r.status_code == 302
-    status_path = r["Location"].split("?")[0]
+    # the answer is the "check your e-mail" page: the private link is in the mail only
+    assert r.status_code == 302 and r["Location"] == "/fr/requests/sent/"
     html = client.get(r["Location"]).content.decode()
-    # type, dates and state only: neither the address, nor the name, nor what the person wrote
     for secret in ("marie.dupont@example.be", "Marie Dupont", "Tout ce que vous avez"):
         assert secret not in html
-    assert "en attente de votre confirmation" in html
     verification = next(m for m in smtp_server.wait_for(2) if m["X-Tutela-Letter"] == "verification")
     assert verification["To"] == "marie.dupont@example.be"
     assert verification["Content-Language"] == "fr"
@@ -179,6 +177,13 @@ def test_request_from_the_portal_reveals_nothing_until_verified(
     page = client.get(path, follow=True)  # no language prefix in the mail: redirected to French
     assert page.redirect_chain and page.redirect_chain[-1][0].startswith("/fr/requests/verify/")
     token = re.search(r"token=([^&\s]+)", link).group(1)
+    assert token not in html and code not in html
+    status_path = f"/fr/requests/status/{token}/"
+    # type, dates and state only: neither the address, nor the name, nor what the person wrote
+    status = client.get(status_path).content.decode()
+    for secret in ("marie.dupont@example.be", "Marie Dupont", "Tout ce que vous avez"):
+        assert secret not in status
+    assert "en attente de votre confirmation" in status
     wrong = "000000" if code != "000000" else "111111"
     assert client.post("/fr/requests/verify/", {"token": token, "code": wrong}).status_code == 400
     r = client.post("/fr/requests/verify/", {"token": token, "code": code})

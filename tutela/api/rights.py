@@ -1,9 +1,10 @@
 """API routes for data-subject requests (/api/v1/requests/).
 
-Staff and integrations (bearer token) register and run requests. The portal's anonymous routes
-(``auth=None``) take a request from the public, verify the person by an e-mail code, and show its status
-from a private token; they never return personal data and answer the same whether or not the address is
-known.
+Staff and integrations (bearer token) register and run requests; the rights services decide the scope
+from the caller's principal. The portal's anonymous routes (``auth=None``) take a request from the public,
+verify the person by the private link's token and the e-mail code (both sent only to the address held for
+the person), and show its status from that token; they never return personal data nor any secret the mail
+carries, and answer the same whether or not the address is known.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import PositiveInt
 
+from tutela.accounts.permissions import require_write
+from tutela.accounts.principal import public_principal
 from tutela.api.auth import principal
-from tutela.core.errors import FieldError, InvalidInput, PermissionDenied, TutelaError
+from tutela.core.errors import FieldError, InvalidInput, TutelaError
 
 router = Router(tags=["rights"])
 
@@ -59,6 +62,10 @@ class RequestIn(Schema):
     received_at: dt.datetime | None = None
     language: str | None = None
     verified: bool = False
+    #: with ``verified``: how staff checked (staff = in person or known to us, id_document, phone_callback)
+    identity_method: str = "staff"
+    identity_how: str = ""
+    #: kept as a note: letters go only to the address held for the person
     reply_to: str = ""
     reasons: str = ""
     changes: list[ChangeIn] = []
@@ -93,6 +100,8 @@ class VersionIn(Schema):
 
 class VerifyIn(Schema):
     code: str | None = None
+    method: str = "staff"
+    how: str = ""
 
 
 class PortalIn(Schema):
@@ -134,8 +143,7 @@ def _details(body: RequestIn) -> dict[str, Any]:
 
 def _writer(request: HttpRequest) -> Any:
     p = principal(request)
-    if not p.can_write:
-        raise PermissionDenied(f"role {p.role!r} is read-only")
+    require_write(p)
     return p
 
 
@@ -153,6 +161,8 @@ def request_create(request: HttpRequest, body: RequestIn) -> Status:
         purpose=body.purpose,
         controller=body.controller,
         verified=body.verified,
+        identity_method=body.identity_method,
+        identity_how=body.identity_how,
         reply_to=body.reply_to,
         details=_details(body),
     )
@@ -182,7 +192,7 @@ def request_verify_route(request: HttpRequest, request_id: int, body: VerifyIn) 
     from tutela.rights.services import request_verify
 
     who = _writer(request)
-    request_verify(request_id=request_id, code=body.code, principal=who)
+    request_verify(request_id=request_id, code=body.code, method=body.method, how=body.how, principal=who)
     return request_detail(request_id, principal=who)
 
 
@@ -255,12 +265,11 @@ def request_fulfil_route(request: HttpRequest, request_id: int, body: VersionIn)
     from tutela.rights.fulfil import Unmet, request_fulfil
     from tutela.rights.services import request_get
 
+    who = principal(request)
     try:
-        result = request_fulfil(
-            request_id=request_id, expected_version=body.version, principal=principal(request)
-        )
+        result = request_fulfil(request_id=request_id, expected_version=body.version, principal=who)
     except Unmet as exc:
-        req = request_get(request_id)
+        req = request_get(request_id, principal=who)
         return Status(
             409,
             {
@@ -278,8 +287,9 @@ def request_fulfil_route(request: HttpRequest, request_id: int, body: VersionIn)
 
 @router.post("/portal", auth=None, response={202: dict}, summary="A request from the public portal")
 def portal_request(request: HttpRequest, body: PortalIn) -> Status:
-    """Registers the request and e-mails a verification code to the address given. The answer holds the
-    reference and a private status token, never personal data, whether or not the address is known."""
+    """Registers the request. When the address is held for a person, the code and the private link go to
+    that address; when nobody holds it, that address is told that nothing is held. The answer is the same
+    either way and carries no secret of the mail (no token, no code): only the reference."""
     from tutela.rights.services import request_open
 
     _limit(request, "api-rights-portal", f"email:{body.email.strip().lower()}")
@@ -293,13 +303,10 @@ def portal_request(request: HttpRequest, body: PortalIn) -> Status:
         channel="portal",
         language=body.language,
         purpose=body.purpose,
-        reply_to=body.email,
         details={"reasons": body.reasons} if body.reasons else {},
+        principal=public_principal("portal"),
     )
-    return Status(
-        202,
-        {"reference": f"R-{opened.request.pk}", "status_token": opened.status_token, "verification": "sent"},
-    )
+    return Status(202, {"reference": f"R-{opened.request.pk}", "verification": "sent"})
 
 
 @router.post("/portal/verify", auth=None, summary="The person enters the code they received")
@@ -308,7 +315,10 @@ def portal_verify(request: HttpRequest, body: PortalVerifyIn) -> dict[str, Any]:
     from tutela.rights.services import request_verify_by_token
 
     _limit(request, "api-rights-verify", f"token:{body.status_token}", limit=VERIFY_PER_HOUR)
-    return request_public_status(request_verify_by_token(status_token=body.status_token, code=body.code))
+    req = request_verify_by_token(
+        status_token=body.status_token, code=body.code, principal=public_principal("portal")
+    )
+    return request_public_status(req)
 
 
 @router.get("/portal/status", auth=None, summary="Where a request stands, from its private token")
@@ -316,7 +326,7 @@ def portal_status(request: HttpRequest, token: str) -> dict[str, Any]:
     from tutela.rights.selectors import request_public_status
     from tutela.rights.services import request_by_token
 
-    return request_public_status(request_by_token(token))
+    return request_public_status(request_by_token(token, principal=public_principal("portal")))
 
 
 class PortalCodeIn(Schema):
@@ -330,5 +340,5 @@ def portal_code(request: HttpRequest, body: PortalCodeIn) -> Status:
     from tutela.rights.services import request_code_renew
 
     _limit(request, "api-rights-code", f"token:{body.status_token}", limit=VERIFY_PER_HOUR)
-    request_code_renew(status_token=body.status_token)
+    request_code_renew(status_token=body.status_token, principal=public_principal("portal"))
     return Status(202, {"verification": "sent"})

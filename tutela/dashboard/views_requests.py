@@ -22,7 +22,7 @@ from tutela.portal.optional import resolve
 SERVICE_ERRORS = (InvalidInput, NotFound, Refused, Conflict, PermissionDenied)
 FILTERS = ("open", "overdue", "at_risk", "identity_pending")
 #: how staff may have checked a person's identity (the choices of the form on the request page)
-IDENTITY_METHODS = ("staff", "id_document", "phone_callback")
+IDENTITY_METHODS = ("staff", "id_document", "phone_callback")  # tutela.rights.services.STAFF_METHODS
 
 
 @staff_required
@@ -55,7 +55,7 @@ def request_detail(request: HttpRequest, ref: str) -> HttpResponse:
     from tutela.rights.fulfil import conditions
     from tutela.rights.selectors import request_detail as detail
 
-    data = detail(req.pk)
+    data = detail(req.pk, principal=principal)
     unmet = conditions(req) if not req.is_closed else []
     person = None
     if req.subject_id is not None:
@@ -98,7 +98,13 @@ def _act(action: str, req: Any, post: Any, principal: Principal) -> str:
                 _("Choose how the identity was checked."),
                 errors=[FieldError(", ".join(IDENTITY_METHODS), field="method")],
             )
-        request_verify(request_id=req.pk, method=method, expected_version=version)
+        request_verify(
+            request_id=req.pk,
+            method=method,
+            how=(post.get("how") or "").strip(),
+            expected_version=version,
+            principal=principal,
+        )
         return _("Identity recorded as verified.")
     if action == "sign":
         from tutela.rights.services import request_sign
@@ -112,6 +118,7 @@ def _act(action: str, req: Any, post: Any, principal: Principal) -> str:
             signed_on=signed_on,
             signature=post.get("signature") or "",
             expected_version=version,
+            principal=principal,
         )
         return _("Signature recorded.")
     if action == "decide":
@@ -128,17 +135,21 @@ def _act(action: str, req: Any, post: Any, principal: Principal) -> str:
     if action == "pause":
         from tutela.rights.services import request_pause
 
-        request_pause(request_id=req.pk, reason=post.get("reason") or "", expected_version=version)
+        request_pause(
+            request_id=req.pk, reason=post.get("reason") or "", expected_version=version, principal=principal
+        )
         return _("The clock is paused while we wait for the person.")
     if action == "resume":
         from tutela.rights.services import request_resume
 
-        request_resume(request_id=req.pk, expected_version=version)
+        request_resume(request_id=req.pk, expected_version=version, principal=principal)
         return _("The clock runs again.")
     if action == "extend":
         from tutela.rights.services import request_extend
 
-        request_extend(request_id=req.pk, reason=post.get("reason") or "", expected_version=version)
+        request_extend(
+            request_id=req.pk, reason=post.get("reason") or "", expected_version=version, principal=principal
+        )
         return _("Deadline extended; the person is told why.")
     if action == "changes":
         from tutela.rights.services import request_details_update
@@ -148,7 +159,9 @@ def _act(action: str, req: Any, post: Any, principal: Principal) -> str:
         if not category or not value:
             raise InvalidInput(_("Give the category and the correct value."))
         changes = [*(req.details.get("changes") or []), {"category": category, "value": value}]
-        request_details_update(request_id=req.pk, details={"changes": changes}, expected_version=version)
+        request_details_update(
+            request_id=req.pk, details={"changes": changes}, expected_version=version, principal=principal
+        )
         return _("Correction recorded; it is applied when the request is fulfilled.")
     if action == "fulfil":
         from tutela.rights.fulfil import request_fulfil

@@ -6,6 +6,7 @@ is not verified never sees personal data: the status page shows the request's ty
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from tutela.accounts.principal import public_principal
 from tutela.core.audit import audit_log
 from tutela.core.errors import Conflict, InvalidInput, NotFound, Refused
 from tutela.portal.context import portal_context
@@ -31,6 +33,10 @@ from tutela.portal.optional import resolve
 from tutela.portal.ratelimit import allow
 
 SERVICE_ERRORS = (InvalidInput, NotFound, Refused, Conflict)
+#: an old link's request number (ASCII digits: "²" or "٣" are no number)
+NUMBER_SHAPE = re.compile(r"[0-9]{1,18}")
+#: the public on the portal: acts on a request only through the private link's token (and its code)
+PORTAL = public_principal("portal")
 
 STATE_LABELS = {
     "received": gettext_lazy("received"),
@@ -81,18 +87,20 @@ def right_form(request: HttpRequest, right: str) -> HttpResponse:
             if opener is None:
                 return not_available(request, _("Online requests"))
             try:
-                opened = _open_request(opener, right=right, data=form.cleaned_data, request=request)
+                _open_request(opener, right=right, data=form.cleaned_data, request=request)
             except SERVICE_ERRORS as exc:
                 form.add_error(None, str(exc))
             else:
-                return redirect(reverse("portal-request-status", args=[opened.status_token]) + "?new=1")
+                # the private link and the code go by e-mail to the address held for the person only:
+                # this page shows neither, and reads the same whether or not anyone holds the address
+                return redirect(reverse("portal-request-sent"))
         return render(request, "portal/right_form.html", context, status=400)
     return render(request, "portal/right_form.html", context)
 
 
 def _open_request(opener: Any, *, right: str, data: dict[str, Any], request: HttpRequest) -> Any:
-    """Adapter to the rights app's intake (``request_open``, then ``request_sign`` when the policy asks for a
-    dated and signed request) — both in one transaction, so a refused signature opens nothing."""
+    """Adapter to the rights app's intake (``request_open``), as the public: the signature the policy asks
+    for is recorded in the same call, so a refused signature opens nothing."""
     details = {
         k: v
         for k, v in {
@@ -104,98 +112,79 @@ def _open_request(opener: Any, *, right: str, data: dict[str, Any], request: Htt
         }.items()
         if v
     }
-    with transaction.atomic():
-        opened = opener(
-            type=right,
-            identifier=data["email"],
-            channel="portal",
-            language=translation.get_language() or "en",
-            purpose=data.get("purpose") or "",
-            reply_to=data["email"],
-            details=details,
-        )
-        if data.get("signature"):
-            sign = resolve("tutela.rights.services.request_sign")
-            if sign is None:
-                raise InvalidInput("signed requests cannot be recorded yet")
-            sign(
-                request_id=opened.request.pk,
-                signed_on=data["signed_on"],
-                signature=f"portal:{data['signature']}",
-            )
-    return opened
+    signature = f"portal:{data['signature']}" if data.get("signature") else ""
+    return opener(
+        type=right,
+        identifier=data["email"],
+        channel="portal",
+        language=translation.get_language() or "en",
+        purpose=data.get("purpose") or "",
+        details=details,
+        signed_on=data.get("signed_on") if signature else None,
+        signature=signature,
+        principal=PORTAL,
+    )
 
 
 def request_sent(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/request_sent.html", portal_context(request, nav="rights"))
 
 
-#: wrong codes allowed per request and per hour (a code is six digits and lives 48 hours)
+#: wrong codes allowed per private link and per hour, and per address (a code is six digits, lives 48
+#: hours and dies after five wrong ones)
 VERIFY_LIMIT = 10
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def request_verify(request: HttpRequest, token: str) -> HttpResponse:
-    """The link from the verification e-mail: the request's number; the person types (or the link carries)
-    the six-digit code. GET never verifies (mail scanners follow links); POST does."""
-    request_id = parse_id(token)
-    if request_id is None:
+    """``/requests/verify/<number>/``, the page of older links by request number. A request number is not a
+    proof: the page still opens, but no code posted to it is checked — it verifies nothing and counts
+    against nobody's code. Only the private link's token (:func:`request_verify_link`), mailed to the
+    address held for the person, designates a request."""
+    number = token.strip()
+    if not NUMBER_SHAPE.fullmatch(number) or parse_id(number) is None:
         raise Http404("no such request")
-    code = (request.POST.get("code") or request.GET.get("code") or "").strip()
-    context = portal_context(request, nav="rights", token=token, code=code)
-    if request.method == "POST":
-        if not allow(
-            request,
-            "verify",
-            f"request:{token}",
-            limit=min(VERIFY_LIMIT, settings.TUTELA_RATE_LIMIT_PER_HOUR),
-        ):
-            return rate_limited(request)
-        verify = resolve("tutela.rights.services.request_verify")
-        if verify is None:
-            return not_available(request, _("Identity verification"))
-        try:
-            verify(request_id=request_id, code=code or "-")
-        except Conflict:
-            context["already"] = True
-        except SERVICE_ERRORS:
-            context["failed"] = True
-            return render(request, "portal/request_verify.html", context, status=400)
-        else:
-            context["done"] = True
-    return render(request, "portal/request_verify.html", context)
+    return _verify_page(request, number, by_number=True)
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def request_verify_link(request: HttpRequest) -> HttpResponse:
     """The link of the verification e-mail, ``/requests/verify/?token=<status token>``: the person types
-    the six-digit code of the same e-mail; on success the private status page opens."""
+    the six-digit code of the same e-mail; on success the private status page opens. GET never verifies
+    (mail scanners follow links); POST does."""
     token = (request.POST.get("token") or request.GET.get("token") or "").strip()
+    return _verify_page(request, token)
+
+
+def _verify_page(request: HttpRequest, token: str, *, by_number: bool = False) -> HttpResponse:
     if not token:
         raise Http404("no such request")
     code = (request.POST.get("code") or request.GET.get("code") or "").strip()
-    if request.method == "GET":
+    if request.method == "GET" and not by_number:
         # the e-mailed link has no language prefix: open the page in the language of the request
         lookup = resolve("tutela.rights.services.request_by_token")
         try:
-            req = lookup(token) if lookup else None
+            req = lookup(token, principal=PORTAL) if lookup else None
         except SERVICE_ERRORS:
             req = None
         current = translation.get_language() or "en"
         if req is not None and req.language != current and req.language in dict(settings.LANGUAGES):
             return redirect(translate_url(request.get_full_path(), req.language))
-    context = portal_context(request, nav="rights", token=token, code=code, by_token=True)
+    context = portal_context(request, nav="rights", token=token, code=code, by_token=not by_number)
     if request.method == "POST":
         limit = min(VERIFY_LIMIT, settings.TUTELA_RATE_LIMIT_PER_HOUR)
         if not allow(request, "verify", f"token:{token}", limit=limit):
             return rate_limited(request)
+        if by_number:
+            context["failed"] = True
+            return render(request, "portal/request_verify.html", context, status=400)
         verify = resolve("tutela.rights.services.request_verify_by_token")
         if verify is None:
             return not_available(request, _("Identity verification"))
         try:
-            verify(status_token=token, code=code or "-")
+            verify(status_token=token, code=code or "-", principal=PORTAL)
         except Conflict:
             pass  # already verified: the status page says so
         except SERVICE_ERRORS:
@@ -210,7 +199,7 @@ def _status_for(token: str) -> Any:
     if lookup is None:
         return None
     try:
-        return lookup(token)
+        return lookup(token, principal=PORTAL)
     except SERVICE_ERRORS:
         raise Http404("no such request") from None
 
@@ -274,6 +263,7 @@ def request_download(request: HttpRequest, token: str) -> HttpResponseBase:
             object_id=req.pk,
             subject_id=req.subject_id,
             payload={"channel": "portal"},
+            actor=PORTAL.actor,
         )
     response = FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
     response["Cache-Control"] = "no-store"

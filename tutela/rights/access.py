@@ -13,13 +13,18 @@ import json
 import logging
 import re
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from django.template import Context
 
+from tutela.accounts.models import Role
+from tutela.accounts.permissions import controllers_in_scope
+from tutela.accounts.principal import Principal
 from tutela.core import clock
 from tutela.core.csvsafe import csv_safe
+from tutela.core.errors import PermissionDenied
 from tutela.rights import register
 
 log = logging.getLogger("tutela.rights")
@@ -79,14 +84,46 @@ def _basis_words(basis: str, language: str) -> str:
     return basis.replace("_", " ")
 
 
-def build_data(subject_id: int, *, language: str = "en") -> dict[str, Any]:
-    """The Art. 15 answer for one person, as the dict written to data.json."""
+def package_controllers(principal: Principal, controllers: Sequence[str] | None = None) -> list[str]:
+    """The entities whose data go into a package: those asked for (every entity of the policy when none)
+    that ``principal`` acts for. PermissionDenied when it acts for none of them."""
+    from tutela.policy.selectors import active_policy
+
+    asked = list(controllers) if controllers else sorted(active_policy().controllers)
+    mine = controllers_in_scope(principal, asked)
+    if not mine:
+        raise PermissionDenied(f"role {principal.role!r} may not build a package for {', '.join(asked)}")
+    return mine
+
+
+def _acting_for(principal: Principal, scope: list[str]) -> Principal:
+    """``principal`` narrowed to the one entity of a request addressed to it (the disclosure log then shows
+    that entity's disclosures only); unchanged for a request to every entity."""
+    from tutela.policy.selectors import active_policy
+
+    if len(scope) != 1 or (principal.controller == scope[0] and not principal.is_group_wide):
+        return principal
+    if set(scope) == set(active_policy().controllers):
+        return principal
+    return Principal(actor=principal.actor, role=Role.STAFF, controller=scope[0], user_id=principal.user_id)
+
+
+def build_data(
+    subject_id: int,
+    *,
+    principal: Principal,
+    controllers: Sequence[str] | None = None,
+    language: str = "en",
+) -> dict[str, Any]:
+    """The Art. 15 answer for one person, as the dict written to data.json: what ``controllers`` (the
+    request's entities; every entity when None) hold about them, for those ``principal`` acts for."""
     from tutela.policy.selectors import active_policy
     from tutela.subjects.models import Subject
 
+    scope = package_controllers(principal, controllers)
     policy = active_policy()
     subject = Subject.objects.get(pk=subject_id)
-    items = register.items_of(subject_id)
+    items = [i for i in register.items_of(subject_id) if i.controller in scope]
     values = {i.pk: register.item_value(i) for i in items}
     own = {v.lower() for i, v in ((i, values[i.pk]) for i in items) if i.lookup}
     own |= {
@@ -111,7 +148,7 @@ def build_data(subject_id: int, *, language: str = "en") -> dict[str, Any]:
                 "source": i.source,
                 "source_name": src.name if src else i.source,
                 "source_detail": redact_others(i.source_detail, own) if i.source_detail else "",
-                "collected_at": clock.as_aware(i.collected_at).isoformat(),
+                "collected_at": clock.as_aware(i.collected_at).isoformat() if i.collected_at else None,
                 "purposes": list(i.purposes or ()),
                 "controller": i.controller,
                 "status": i.status,
@@ -152,7 +189,7 @@ def build_data(subject_id: int, *, language: str = "en") -> dict[str, Any]:
     from tutela.recipients.selectors import active_transfer_rules
 
     eea = active_transfer_rules().eea.states
-    actual = register.recipients_of(subject_id)
+    actual = register.recipients_of(subject_id, principal=_acting_for(principal, scope))
     kinds = []
     for key, r in policy.recipients.items():
         if set(r.purposes) & set(used_purposes) or not r.purposes:
@@ -240,6 +277,7 @@ def build_data(subject_id: int, *, language: str = "en") -> dict[str, Any]:
             "ended_on": r.ended_on.isoformat() if r.ended_on else None,
         }
         for r in register.relationships_of(subject_id)
+        if r.controller in scope
     ]
     controllers = sorted({i.controller for i in items} | {r["controller"] for r in relationships})
     data = {
@@ -352,7 +390,13 @@ def package_bytes(data: dict[str, Any], language: str) -> bytes:
 
 
 def write_package(
-    subject_id: int, out: Path, *, language: str | None = None, staged: bool = False
+    subject_id: int,
+    out: Path,
+    *,
+    principal: Principal,
+    controllers: Sequence[str] | None = None,
+    language: str | None = None,
+    staged: bool = False,
 ) -> tuple[Path, int]:
     """Write the ZIP for one person; returns (path, number of items). With ``staged``, the file appears only
     when the current transaction commits (see :mod:`tutela.rights.packages`); otherwise it is written at once
@@ -362,7 +406,7 @@ def write_package(
 
     subject = Subject.objects.get(pk=subject_id)
     lang = language or subject.language or "en"
-    data = build_data(subject_id, language=lang)
+    data = build_data(subject_id, principal=principal, controllers=controllers, language=lang)
     blob = package_bytes(data, lang)
     out = out.expanduser().resolve()
     if staged:

@@ -10,11 +10,12 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from tutela.accounts.permissions import require_decide, require_write
 from tutela.accounts.principal import Principal
 from tutela.core import clock
 from tutela.core.audit import audit_log
 from tutela.core.errors import Conflict, FieldError, InvalidInput, PermissionDenied, Refused
-from tutela.rights import register, states
+from tutela.rights import states
 from tutela.rights.decisions import objection_decision
 from tutela.rights.models import RightsRequest
 from tutela.rights.services import _move, _save, locked
@@ -82,8 +83,7 @@ def request_decide(
     *, request_id: int, grant: bool, balancing: str, principal: Principal, expected_version: int | None = None
 ) -> RightsRequest:
     """The DPO's decision on an objection to legitimate-interest processing, with the balancing recorded."""
-    if not principal.can_decide:
-        raise PermissionDenied("only the DPO or a privacy officer decides objections")
+    require_decide(principal)
     if not (balancing or "").strip():
         raise InvalidInput(
             "record the balancing of interests", errors=[FieldError("required", field="balancing")]
@@ -111,25 +111,29 @@ def request_decide(
             object_id=req.pk,
             subject_id=req.subject_id,
             payload={"grant": grant},
+            actor=principal.actor,
         )
         _save(req)
     return req
 
 
 def request_fulfil(
-    *, request_id: int, expected_version: int | None = None, principal: Principal | None = None
+    *, request_id: int, principal: Principal, expected_version: int | None = None
 ) -> Fulfilment:
-    """Carry out a request whose conditions are met; raises :class:`Unmet` listing those that are not."""
-    from tutela.rights import packages
+    """Carry out a request whose conditions are met; raises :class:`Unmet` listing those that are not.
 
-    if principal is not None and not principal.can_write:
-        raise PermissionDenied(f"role {principal.role!r} is read-only")
+    The request is carried out for its own entity (or both when it names none, which only the group-wide
+    roles may do) and the answer goes to the e-mail address held for the person."""
+    from tutela.rights import packages
+    from tutela.rights.services import letter_address
+
+    require_write(principal)
     # a package written for a fulfilment that rolls back is removed; it appears only on commit
     with packages.staging(), transaction.atomic():
         req = locked(request_id, expected_version, principal=principal)
         if req.is_closed:
             raise Conflict(f"request {request_id} is already {req.status}")
-        if principal is not None and not principal.is_group_wide and req.controller != principal.controller:
+        if not principal.is_group_wide and req.controller != principal.controller:
             raise PermissionDenied(
                 f"request {request_id} concerns {req.controller or 'both controllers'}: "
                 f"staff of {principal.controller} cannot carry it out (ask the DPO or a privacy officer)"
@@ -140,11 +144,13 @@ def request_fulfil(
                 f"request {request_id} cannot be fulfilled yet",
                 errors=[FieldError(u, field="condition") for u in unmet],
             )
+        # where the answer goes, looked up before an erasure removes the person's address
+        address = letter_address(req)
         if req.subject_id is None:
             result = Fulfilment(req.pk, states.ANSWERED, "no_data", ["We hold no personal data about you."])
         else:
             handler = HANDLERS[req.type]
-            result = handler(req)
+            result = handler(req, principal)
         if req.type == "erasure" and result.extra.get("complete"):
             # the tombstone keeps the link; later audit entries of the request no longer name the person
             req.subject = None
@@ -152,7 +158,13 @@ def request_fulfil(
         req.outcome = result.outcome
         req.reasons = result.reasons
         req.answered_at = clock.now()
-        _move(req, target, "request.fulfil", {"outcome": result.outcome, "reasons": len(result.reasons)})
+        _move(
+            req,
+            target,
+            "request.fulfil",
+            {"outcome": result.outcome, "reasons": len(result.reasons)},
+            actor=principal.actor,
+        )
         result.status = target
         from tutela.rights import letters
 
@@ -164,9 +176,11 @@ def request_fulfil(
                 reasons=result.reasons,
                 recipients=recipients,
                 partial=result.outcome == "partial",
+                principal=principal,
+                address=address,
             )
         if req.type == "erasure" and result.extra.get("complete"):
-            # nothing of the person stays: the letter is already built; forget where to write
+            # nothing of the person stays: the letter is already built; forget the identifier and the note
             req.identifier_sealed = ""
             req.reply_to_sealed = ""
         _save(req)
@@ -182,16 +196,18 @@ def _sid(req: RightsRequest) -> int:
 
 
 def _identifiers(req: RightsRequest) -> dict[str, str]:
+    from tutela.rights.services import held_contact
+
     out: dict[str, str] = {}
     if req.subject_id is None:
         return out
-    email = register.email_of(req.subject_id)
+    email = held_contact(req)
     if email:
         out["email"] = email
     return out
 
 
-def _notices(req: RightsRequest, categories: list[str]) -> list[dict[str, Any]]:
+def _notices(req: RightsRequest, categories: list[str], principal: Principal) -> list[dict[str, Any]]:
     from tutela.rights.propagation import notices_plan
 
     return [
@@ -201,15 +217,22 @@ def _notices(req: RightsRequest, categories: list[str]) -> list[dict[str, Any]]:
             "channel": n.channel,
             "status": n.status,
         }
-        for n in notices_plan(req, categories=categories, identifiers=_identifiers(req))
+        for n in notices_plan(req, categories=categories, identifiers=_identifiers(req), principal=principal)
     ]
 
 
-def _access(req: RightsRequest) -> Fulfilment:
+def _access(req: RightsRequest, principal: Principal) -> Fulfilment:
     from tutela.rights.access import write_package
+    from tutela.rights.services import request_controllers
 
+    # the request's entities only: a request to one entity never carries what the other one holds
     path, count = write_package(
-        _sid(req), exports_dir() / f"request-{req.pk}-access.zip", language=req.language, staged=True
+        _sid(req),
+        exports_dir() / f"request-{req.pk}-access.zip",
+        language=req.language,
+        staged=True,
+        principal=principal,
+        controllers=request_controllers(req),
     )
     req.details = {**req.details, "package": str(path), "items": count}
     return Fulfilment(
@@ -221,7 +244,7 @@ def _access(req: RightsRequest) -> Fulfilment:
     )
 
 
-def _erasure(req: RightsRequest) -> Fulfilment:
+def _erasure(req: RightsRequest, principal: Principal) -> Fulfilment:
     from tutela.rights.erasure import erase_subject, plan
 
     categories = sorted(
@@ -231,8 +254,8 @@ def _erasure(req: RightsRequest) -> Fulfilment:
             if d.action == "erase" and d.controller in (req.controller or d.controller,)
         }
     )
-    notices = _notices(req, categories)
-    res = erase_subject(req)
+    notices = _notices(req, categories, principal)
+    res = erase_subject(req, principal=principal)
     req.decision = {**req.decision, "items": {"erased": res.erased, "kept": res.kept}}
     if res.already:
         return Fulfilment(req.pk, "", "granted", ["Your data had already been erased."], {"complete": True})
@@ -262,7 +285,7 @@ def _drop_purpose(subject_id: int, purpose: str, controller: str) -> int:
     return count
 
 
-def _objection(req: RightsRequest) -> Fulfilment:
+def _objection(req: RightsRequest, principal: Principal) -> Fulfilment:
     policy = _policy()
     d = objection_decision(
         policy, req.purpose, person_reasons=str(req.details.get("reasons", "")), dpo=req.decision.get("dpo")
@@ -283,10 +306,14 @@ def _objection(req: RightsRequest) -> Fulfilment:
                 controller=req.controller or None,
                 reasons=str(req.details.get("reasons", "")),
                 request_ref=f"R-{req.pk}",
+                principal=principal,
             )
             if obj.status == Objection.Status.PENDING:
                 objection_decide(
-                    objection_id=obj.pk, uphold=False, balancing=req.decision["dpo"]["balancing"]
+                    objection_id=obj.pk,
+                    uphold=False,
+                    balancing=req.decision["dpo"]["balancing"],
+                    principal=_decider(req, principal),
                 )
         return Fulfilment(req.pk, "", "refused", d.reasons)
 
@@ -296,9 +323,15 @@ def _objection(req: RightsRequest) -> Fulfilment:
         controller=req.controller or None,
         reasons=None if d.rule == "absolute" else str(req.details.get("reasons", "")),
         request_ref=f"R-{req.pk}",
+        principal=principal,
     )
     if obj.status == Objection.Status.PENDING and req.decision.get("dpo"):
-        objection_decide(objection_id=obj.pk, uphold=True, balancing=req.decision["dpo"]["balancing"])
+        objection_decide(
+            objection_id=obj.pk,
+            uphold=True,
+            balancing=req.decision["dpo"]["balancing"],
+            principal=_decider(req, principal),
+        )
     changed = _drop_purpose(req.subject_id, req.purpose, req.controller)  # type: ignore[arg-type]
     audit_log(
         "request.objection_applied",
@@ -306,11 +339,21 @@ def _objection(req: RightsRequest) -> Fulfilment:
         object_id=req.pk,
         subject_id=req.subject_id,
         payload={"purpose": req.purpose, "items": changed},
+        actor=principal.actor,
     )
     return Fulfilment(req.pk, "", "granted", d.reasons)
 
 
-def _restriction(req: RightsRequest) -> Fulfilment:
+def _decider(req: RightsRequest, principal: Principal) -> Principal:
+    """Who took the DPO's decision recorded on the request (the ledger names them), acting through the
+    fulfilment: the decision was checked by ``request_decide`` when it was taken."""
+    dpo = req.decision.get("dpo") or {}
+    if principal.can_decide:
+        return principal
+    return Principal(actor=str(dpo.get("by") or principal.actor), role="dpo")
+
+
+def _restriction(req: RightsRequest, principal: Principal) -> Fulfilment:
     items = DataItem.objects.filter(subject_id=_sid(req), status=DataItem.Status.ACTIVE)
     if req.controller:
         items = items.filter(controller=req.controller)
@@ -323,8 +366,9 @@ def _restriction(req: RightsRequest) -> Fulfilment:
         object_id=req.subject_id or "",
         subject_id=req.subject_id,
         payload={"request": req.pk, "items": len(ids), "categories": categories},
+        actor=principal.actor,
     )
-    notices = _notices(req, categories)
+    notices = _notices(req, categories, principal)
     req.decision = {**req.decision, "items": {"restricted": ids}}
     return Fulfilment(
         req.pk,
@@ -337,7 +381,7 @@ def _restriction(req: RightsRequest) -> Fulfilment:
     )
 
 
-def _withdrawal(req: RightsRequest) -> Fulfilment:
+def _withdrawal(req: RightsRequest, principal: Principal) -> Fulfilment:
     from tutela.consent.services import consent_withdraw
 
     policy = _policy()
@@ -359,6 +403,7 @@ def _withdrawal(req: RightsRequest) -> Fulfilment:
                 if req.channel == "email"
                 else "web",
                 evidence=f"request R-{req.pk}",
+                principal=principal,
             )
             done.append(key)
         except Refused as exc:
@@ -372,7 +417,7 @@ def _withdrawal(req: RightsRequest) -> Fulfilment:
     return Fulfilment(req.pk, "", "granted", [f"Your consent is withdrawn for: {names}.", *reasons])
 
 
-def _rectification(req: RightsRequest) -> Fulfilment:
+def _rectification(req: RightsRequest, principal: Principal) -> Fulfilment:
     from tutela.subjects.services import item_rectify
 
     changes = req.details.get("changes") or []
@@ -404,12 +449,13 @@ def _rectification(req: RightsRequest) -> Fulfilment:
                 source="direct",
                 source_detail=f"rectification request R-{req.pk}",
                 reason=f"request R-{req.pk}",
+                principal=principal,
             )
             categories.append(item.category)
         reasons.append(f"{items[0].category}: corrected ({len(items)} item(s)).")
     if errors and not reasons:
         raise Unmet(f"request {req.pk}: nothing to rectify", errors=errors)
-    notices = _notices(req, sorted(set(categories)))
+    notices = _notices(req, sorted(set(categories)), principal)
     return Fulfilment(
         req.pk,
         "",
@@ -419,11 +465,12 @@ def _rectification(req: RightsRequest) -> Fulfilment:
     )
 
 
-def _portability(req: RightsRequest) -> Fulfilment:
+def _portability(req: RightsRequest, principal: Principal) -> Fulfilment:
     from tutela.rights import packages
     from tutela.rights.portability import portable_data, portable_zip, schedule_transmission
+    from tutela.rights.services import request_controllers
 
-    data = portable_data(req.subject_id)  # type: ignore[arg-type]
+    data = portable_data(_sid(req), principal=principal, controllers=request_controllers(req))
     path = packages.stage(exports_dir() / f"request-{req.pk}-portability.zip", portable_zip(data))
     req.details = {**req.details, "package": str(path), "items": len(data["items"])}
     reasons = [

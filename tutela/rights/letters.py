@@ -1,8 +1,11 @@
 """Letters to the person (acknowledgement, verification, extension, answer, refusal) in en, fr or nl.
 
 Templates live in ``templates/rights/letters/<kind>.<language>.txt``: the first line is the subject, the rest
-the body. Letters go out by mail once the transaction commits, to the address the person wrote from (or the
-register's e-mail address); with no address, the letter is only recorded in the audit trail.
+the body. Letters go out by mail once the transaction commits, only to the e-mail address held for the person
+by the request's entities (``services.held_contact``) — never to the address the request came from or asked
+to be answered at, which prove nothing. A request about nobody held gets its letters at the e-mail address
+that was looked up (they say only that nothing is held; no code is ever sent there). With no address, the
+letter is only recorded in the audit trail (staff write by post).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.template import Context, Engine
 
+from tutela.accounts.principal import Principal
 from tutela.core.audit import audit_log
 from tutela.core.mail import build_message, send_on_commit
 from tutela.rights.models import RightsRequest
@@ -141,15 +145,22 @@ def render(req: RightsRequest, kind: str, **extra: Any) -> tuple[str, str]:
     return subject.strip(), body.lstrip("\n")
 
 
-def send(req: RightsRequest, kind: str, **extra: Any) -> bool:
-    """Send a letter on commit; True when an address was known."""
-    from tutela.rights.services import reply_address
+def send(
+    req: RightsRequest, kind: str, *, principal: Principal, address: str | None = None, **extra: Any
+) -> bool:
+    """Send a letter on commit; True when an address was known.
+
+    ``address`` is for a caller that looked up :func:`~tutela.rights.services.letter_address` before the
+    person's data went (an erasure's answer); otherwise it is looked up here."""
+    from tutela.rights.services import letter_address
 
     if kind not in KINDS:
         raise ValueError(kind)
-    to = reply_address(req)
-    if kind == "verification" and extra.get("code"):
-        # the portal's page asks for the code and posts it with the token to /api/v1/requests/portal/verify
+    to = address or letter_address(req)
+    if kind == "verification":
+        if req.subject_id is None:
+            to = None  # a code proves nothing about nobody: never sent to a looked-up address
+        # the page of the link asks for the code and posts it with the token
         base = getattr(settings, "TUTELA_BASE_URL", "")
         token = extra.pop("status_token", "")
         if token:
@@ -161,6 +172,7 @@ def send(req: RightsRequest, kind: str, **extra: Any) -> bool:
         object_id=req.pk,
         subject_id=req.subject_id,
         payload={"kind": kind, "language": req.language, "mailed": bool(to)},
+        actor=principal.actor,
     )
     if not to:
         return False

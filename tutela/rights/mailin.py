@@ -1,8 +1,12 @@
 """Requests from the DPO mailbox: .eml files, mbox files or an IMAP folder.
 
 Each message is read once (idempotent by Message-ID). Its request type is guessed from the text in English,
-French or Dutch; a clear guess opens a request (channel ``email``, received at the message's date, the sender
-asked to confirm by an e-mail code); an unclear one is kept for triage with the same reception date.
+French or Dutch; a clear guess opens a request (channel ``email``, received at the message's date); an
+unclear one is kept for triage with the same reception date.
+
+The sender's address proves nothing (anyone can write any ``From``): the request is opened as a public one
+(``mail:inbound``), its code goes to the address held for the person the sender names, and a sender whose
+address nobody holds is told only that nothing is held.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from typing import Any
 
 from django.db import transaction
 
+from tutela.accounts.permissions import require_write
+from tutela.accounts.principal import Principal, public_principal
 from tutela.core import clock, crypto
 from tutela.core.audit import audit_log
 from tutela.core.errors import FieldError, InvalidInput, TutelaError
@@ -178,9 +184,16 @@ def _received(msg: EmailMessage) -> dt.datetime:
     return min(when, clock.now())
 
 
-def ingest_message(raw: bytes, report: IngestReport) -> None:
+#: who opens a request read from the mailbox: the public (the sender is not proven)
+MAILBOX = public_principal("mail:inbound")
+
+
+def ingest_message(raw: bytes, report: IngestReport, *, principal: Principal) -> None:
+    """Read one message; ``principal`` runs the intake (the CLI, a worker) and is the actor of its triage
+    entries; requests are opened as the public's (:data:`MAILBOX`)."""
     from tutela.rights.services import request_open
 
+    require_write(principal)
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(msg, EmailMessage)
     report.read += 1
@@ -216,6 +229,7 @@ def ingest_message(raw: bytes, report: IngestReport) -> None:
                         purpose=guess_purpose(text) if kind in ("objection", "withdrawal") else "",
                         reply_to=sender,
                         message_id=mid,
+                        principal=MAILBOX,
                     )
                 row.request = opened.request
                 row.status = "registered"
@@ -230,6 +244,7 @@ def ingest_message(raw: bytes, report: IngestReport) -> None:
             object_type="inbound_mail",
             object_id=row.pk,
             payload={"guessed_type": kind or "", "language": language, "received": received.isoformat()},
+            actor=principal.actor,
         )
         report.triage += 1
 
@@ -269,8 +284,8 @@ def messages_from_imap(
             yield msg.obj.as_bytes()
 
 
-def ingest(messages: Iterable[bytes]) -> IngestReport:
+def ingest(messages: Iterable[bytes], *, principal: Principal) -> IngestReport:
     report = IngestReport()
     for raw in messages:
-        ingest_message(raw, report)
+        ingest_message(raw, report, principal=principal)
     return report

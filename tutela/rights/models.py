@@ -45,7 +45,10 @@ class RightsRequest(models.Model):
     )
     identifier_kind = models.CharField(max_length=20, blank=True)
     identifier_sealed = models.TextField(blank=True, help_text="the identifier given, encrypted")
-    reply_to_sealed = models.TextField(blank=True, help_text="where to write to the person, encrypted")
+    reply_to_sealed = models.TextField(
+        blank=True,
+        help_text="the address the person asked to be answered at, encrypted: a note, never written to",
+    )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     received_at = models.DateTimeField()
     language = models.CharField(max_length=2, default="en")
@@ -61,7 +64,10 @@ class RightsRequest(models.Model):
     extension_reason = models.TextField(blank=True)
     identity_method = models.CharField(max_length=30, blank=True)
     identity_verified_at = models.DateTimeField(null=True, blank=True)
-    identity_verified_by = models.CharField(max_length=150, blank=True)
+    identity_verified_by = models.CharField(max_length=150, blank=True, help_text="who checked (the actor)")
+    identity_how = models.CharField(
+        max_length=300, blank=True, help_text="how staff checked, in their words (document seen …)"
+    )
     verification_hash = models.CharField(max_length=64, blank=True)
     verification_expires = models.DateTimeField(null=True, blank=True)
     #: wrong codes entered since the code was sent; the code is cancelled at MAX_CODE_FAILURES

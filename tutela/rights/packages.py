@@ -24,8 +24,11 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from tutela.accounts.permissions import require_write
+from tutela.accounts.principal import Principal
 from tutela.core import clock
 from tutela.core.audit import audit_log
+from tutela.core.errors import PermissionDenied
 
 PART = ".part"
 PACKAGE_TYPES = ("access", "portability")
@@ -132,9 +135,13 @@ class PurgeResult:
         return {"expired": self.expired, "erased": self.erased, "strays": self.strays, "requests": self.ids}
 
 
-def purge(*, days: int | None = None, export_dir: Path | None = None) -> PurgeResult:
+def purge(*, principal: Principal, days: int | None = None, export_dir: Path | None = None) -> PurgeResult:
     """Delete packages older than ``days`` (``TUTELA_PACKAGE_DAYS``), those of erased people, and temporary
-    files left for more than a day (a crash between writing and committing)."""
+    files left for more than a day (a crash between writing and committing). Tutela's own housekeeping:
+    the CLI or a worker (group-wide)."""
+    require_write(principal)
+    if not principal.is_group_wide:
+        raise PermissionDenied("packages of both entities are purged by the DPO, the CLI or the worker")
     from tutela.rights.fulfil import exports_dir
     from tutela.rights.models import RightsRequest
 
@@ -166,6 +173,7 @@ def purge(*, days: int | None = None, export_dir: Path | None = None) -> PurgeRe
                 "request.packages_purged",
                 object_type="request",
                 payload={"expired": result.expired, "erased": result.erased, "days": days},
+                actor=principal.actor,
             )
         _unlink_on_commit(paths)
     folder = export_dir or exports_dir()

@@ -16,16 +16,19 @@ import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
 
+from tutela.accounts.permissions import require_write
+from tutela.accounts.principal import Principal
 from tutela.core import clock, crypto
 from tutela.core.audit import audit_log
 from tutela.core.csvsafe import csv_safe
-from tutela.core.errors import InvalidInput
+from tutela.core.errors import InvalidInput, PermissionDenied
 from tutela.rights import register
 from tutela.rights.models import RightsRequest, TransmissionReceipt, TransmissionState
 from tutela.subjects.models import DataItem
@@ -38,13 +41,14 @@ MAX_RUNS = 3
 CLAIM_SECONDS = 600
 
 
-def portable_items(subject_id: int) -> list[DataItem]:
+def portable_items(subject_id: int, *, controllers: Sequence[str]) -> list[DataItem]:
+    """The items the person provided to ``controllers``, processed on their consent or a contract."""
     from tutela.policy.selectors import active_policy
 
     policy = active_policy()
     out = []
     for item in register.items_of(subject_id, include_archived=False):
-        if not item.provided_by_subject:
+        if item.controller not in controllers or not item.provided_by_subject:
             continue
         if any(
             p in policy.purposes and policy.purposes[p].legal_basis in PORTABLE_BASES
@@ -54,9 +58,15 @@ def portable_items(subject_id: int) -> list[DataItem]:
     return out
 
 
-def portable_data(subject_id: int) -> dict[str, Any]:
+def portable_data(
+    subject_id: int, *, principal: Principal, controllers: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """The portable data of one person held by ``controllers`` (every entity when None) that ``principal``
+    acts for."""
+    from tutela.rights.access import package_controllers
     from tutela.subjects.models import Subject
 
+    scope = package_controllers(principal, controllers)
     subject = Subject.objects.get(pk=subject_id)
     return {
         "format": "tutela-portability/1",
@@ -67,10 +77,10 @@ def portable_data(subject_id: int) -> dict[str, Any]:
                 "category": i.category,
                 "value": register.item_value(i),
                 "controller": i.controller,
-                "collected_at": clock.as_aware(i.collected_at).isoformat(),
+                "collected_at": clock.as_aware(i.collected_at).isoformat() if i.collected_at else None,
                 "purposes": list(i.purposes or ()),
             }
-            for i in portable_items(subject_id)
+            for i in portable_items(subject_id, controllers=scope)
         ],
     }
 
@@ -121,7 +131,7 @@ class _Claim:
     token: str = field(repr=False)
 
 
-def _claim(receipt_id: int) -> _Claim | None:
+def _claim(receipt_id: int, principal: Principal) -> _Claim | None:
     """Take the transmission for this run, in a short transaction of its own; None when there is nothing to
     send (finished, or another run holds it and is not overdue)."""
     now = clock.now()
@@ -143,6 +153,7 @@ def _claim(receipt_id: int) -> _Claim | None:
                 attempts=0,
                 status_code=None,
                 excerpt=f"gave up: {receipt.runs} runs ended without an outcome",
+                principal=principal,
             )
             return None
         details = RightsRequest.objects.values_list("details", flat=True).get(pk=receipt.request_id) or {}
@@ -168,14 +179,20 @@ def _claim(receipt_id: int) -> _Claim | None:
 
 
 def _record(
-    receipt: TransmissionReceipt, *, ok: bool, attempts: int, status_code: int | None, excerpt: str
+    receipt: TransmissionReceipt,
+    *,
+    ok: bool,
+    attempts: int,
+    status_code: int | None,
+    excerpt: str,
+    principal: Principal,
 ) -> None:
     """Write the outcome (inside a transaction, the receipt locked): the receipt, the audit entry, the
     sentence added to the answer and the answer letter, as the fulfilment wrote them when it sent itself."""
     from tutela.rights import letters
     from tutela.rights.services import _save, locked
 
-    req = locked(receipt.request_id)
+    req = locked(receipt.request_id, principal=principal)
     receipt.state = TransmissionState.DELIVERED if ok else TransmissionState.FAILED
     receipt.delivered = ok
     receipt.attempts += attempts
@@ -195,6 +212,7 @@ def _record(
             "status_code": status_code,
             "items": req.details.get("items", 0),
         },
+        actor=principal.actor,
     )
     if ok:
         sentence = f"Sent directly to the controller you named (HTTP {status_code})."
@@ -204,18 +222,19 @@ def _record(
             "the data are available for you to download."
         )
     req.reasons = [*(req.reasons or []), sentence]
-    letters.send(req, "answer", reasons=req.reasons, recipients=[], partial=False)
+    letters.send(req, "answer", reasons=req.reasons, recipients=[], partial=False, principal=principal)
     _save(req)
 
 
-def deliver_transmission(receipt_id: int) -> str:
+def deliver_transmission(receipt_id: int, *, principal: Principal) -> str:
     """Send a recorded transmission (the task's body) and return the receipt's state afterwards.
 
     The HTTP call runs between two short transactions: a slow or hanging controller holds up nobody else's
     work on the request, and a receipt left ``sending`` tells that a run died mid-call."""
     from tutela.rights.transport import Delivery, check_url, post_json
 
-    claim = _claim(receipt_id)
+    _require_system(principal)
+    claim = _claim(receipt_id, principal)
     if claim is not None:
         try:
             check_url(claim.url, field="transmit_to")
@@ -232,13 +251,21 @@ def deliver_transmission(receipt_id: int) -> str:
                     attempts=result.attempts,
                     status_code=result.status_code,
                     excerpt=result.body or result.error,
+                    principal=principal,
                 )
             # else a later run took over meanwhile (this one was overdue): its outcome stands
     state = TransmissionReceipt.objects.filter(pk=receipt_id).values_list("state", flat=True).first()
     return str(state or "")
 
 
-def transmissions_resume() -> int:
+def _require_system(principal: Principal) -> None:
+    """Transmissions are Tutela's own work (a worker, or the operator's ``rights retry``): group-wide."""
+    require_write(principal)
+    if not principal.is_group_wide:
+        raise PermissionDenied("transmissions are sent by Tutela itself (the worker or the CLI)")
+
+
+def transmissions_resume(*, principal: Principal) -> int:
     """Run again the transmissions never sent or whose run died (a periodic task, or by hand after a crash);
     returns how many were looked at. Ones another run holds and that are not overdue are left to it."""
     ids = list(
@@ -246,6 +273,7 @@ def transmissions_resume() -> int:
             state__in=(TransmissionState.PENDING, TransmissionState.SENDING)
         ).values_list("pk", flat=True)
     )
+    _require_system(principal)
     for receipt_id in ids:
-        deliver_transmission(receipt_id)
+        deliver_transmission(receipt_id, principal=principal)
     return len(ids)

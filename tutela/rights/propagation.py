@@ -12,8 +12,11 @@ from typing import Any
 
 from django.db import transaction
 
+from tutela.accounts.permissions import require_write
+from tutela.accounts.principal import Principal
 from tutela.core import clock, crypto
 from tutela.core.audit import audit_log
+from tutela.core.errors import PermissionDenied
 from tutela.rights import register
 from tutela.rights.models import Notice, RightsRequest
 
@@ -27,7 +30,9 @@ def _field(r: dict[str, Any], *names: str) -> str:
     return ""
 
 
-def notices_plan(req: RightsRequest, *, categories: list[str], identifiers: dict[str, str]) -> list[Notice]:
+def notices_plan(
+    req: RightsRequest, *, categories: list[str], identifiers: dict[str, str], principal: Principal
+) -> list[Notice]:
     """Record one notice per recipient of the person's data (idempotent per request and recipient)."""
     if req.subject_id is None or req.type not in EVENTS:
         return []
@@ -61,6 +66,7 @@ def notices_plan(req: RightsRequest, *, categories: list[str], identifiers: dict
             object_id=req.pk,
             subject_id=req.subject_id,
             payload={"recipients": [n.recipient for n in out], "event": EVENTS[req.type]},
+            actor=principal.actor,
         )
         body = {
             "event": EVENTS[req.type],
@@ -85,8 +91,16 @@ def _enqueue(notice_ids: list[int]) -> None:
         notices_deliver_task.enqueue(notice_ids)
 
 
-def deliver(notice_ids: list[int]) -> None:
+def _require_system(principal: Principal) -> None:
+    """Notices are Tutela's own work (a worker, or the operator's ``rights retry``): group-wide."""
+    require_write(principal)
+    if not principal.is_group_wide:
+        raise PermissionDenied("Art. 19 notices are sent by Tutela itself (the worker or the CLI)")
+
+
+def deliver(notice_ids: list[int], *, principal: Principal) -> None:
     """Send pending notices now (after commit); failures are recorded for a retry."""
+    _require_system(principal)
     from tutela.core.mail import build_message
     from tutela.rights.transport import check_url, post_json
 
@@ -125,12 +139,12 @@ def deliver(notice_ids: list[int]) -> None:
         notice.save(update_fields=["status", "attempts", "sent_at", "last_error", "body_sealed"])
 
 
-def notices_retry() -> int:
+def notices_retry(*, principal: Principal) -> int:
     """Deliver again the notices that failed or never went (a periodic task); returns how many were tried."""
     ids = list(
         Notice.objects.filter(status__in=("pending", "failed"))
         .exclude(body_sealed="")
         .values_list("pk", flat=True)
     )
-    deliver(ids)
+    deliver(ids, principal=principal)
     return len(ids)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from tutela.accounts.permissions import PUBLIC_ROLE
 from tutela.accounts.principal import Principal
 from tutela.core import clock
 from tutela.core.errors import NotFound
@@ -14,12 +15,17 @@ from tutela.rights.deadlines import AT_RISK_DAYS
 from tutela.rights.models import CLOSED, Notice, RequestPause, RightsRequest, TransmissionReceipt
 
 
-def visible_q(principal: Principal | None) -> Q:
+def visible_q(principal: Principal) -> Q:
     """The requests ``principal`` may see: group-wide roles see all; staff and integrations of one entity see
-    that entity's requests, and those not tied to one entity (``controller`` empty) whose person is unknown yet
-    or has a relationship with their entity. ``None`` (internal calls) sees all."""
-    if principal is None or principal.is_group_wide:
+    that entity's requests, and those not tied to one entity (``controller`` empty) whose person is unknown
+    or has a relationship with their entity. The public sees none by its own right (a private link's token
+    is its proof, see ``services.request_by_token``); a role without an entity sees none either."""
+    if principal.role == PUBLIC_ROLE:
+        return Q(pk__in=[])
+    if principal.is_group_wide:
         return Q()
+    if not principal.controller:
+        return Q(pk__in=[])
     from tutela.subjects.models import Relationship
 
     related = Relationship.objects.filter(controller=principal.controller).values("subject_id")
@@ -27,7 +33,7 @@ def visible_q(principal: Principal | None) -> Q:
     return Q(controller=principal.controller) | unassigned
 
 
-def visible_requests(principal: Principal | None) -> QuerySet[RightsRequest]:
+def visible_requests(principal: Principal) -> QuerySet[RightsRequest]:
     return RightsRequest.objects.filter(visible_q(principal))
 
 
@@ -41,7 +47,7 @@ def requests_list(
     at_risk: bool = False,
     open_only: bool = False,
     limit: int = 500,
-    principal: Principal | None = None,
+    principal: Principal,
 ) -> QuerySet[RightsRequest]:
     today = clock.today()
     qs = visible_requests(principal)
@@ -57,7 +63,7 @@ def requests_list(
     return qs.order_by("-received_at", "-id")[:limit]
 
 
-def request_detail(request_id: int, *, principal: Principal | None = None) -> dict[str, Any]:
+def request_detail(request_id: int, *, principal: Principal) -> dict[str, Any]:
     """One request in full; NotFound when it does not exist or ``principal`` may not see it."""
     req = visible_requests(principal).filter(pk=request_id).prefetch_related(*DETAIL_PREFETCH).first()
     if req is None:
@@ -67,7 +73,7 @@ def request_detail(request_id: int, *, principal: Principal | None = None) -> di
 
 def requests_details(
     *,
-    principal: Principal | None = None,
+    principal: Principal,
     overdue: bool = False,
     at_risk: bool = False,
     open_only: bool = False,
@@ -110,6 +116,7 @@ def detail_of(req: RightsRequest) -> dict[str, Any]:
             "method": req.identity_method,
             "verified_at": req.identity_verified_at.isoformat() if req.identity_verified_at else None,
             "verified_by": req.identity_verified_by,
+            "how": req.identity_how,
         },
         "signed_on": req.signed_on.isoformat() if req.signed_on else None,
         "signature": req.signature_ref,

@@ -15,7 +15,8 @@ WITHDRAWN = "withdrawn"
 CLOSED = frozenset({ANSWERED, REFUSED, WITHDRAWN})
 
 TRANSITIONS: dict[str, frozenset[str]] = {
-    RECEIVED: frozenset({IDENTITY_PENDING, IN_PROGRESS, REFUSED, WITHDRAWN}),
+    # answered at once: a public request about nobody held (nothing to prove, nothing to disclose)
+    RECEIVED: frozenset({IDENTITY_PENDING, IN_PROGRESS, ANSWERED, REFUSED, WITHDRAWN}),
     IDENTITY_PENDING: frozenset({IN_PROGRESS, ON_HOLD, REFUSED, WITHDRAWN}),
     ON_HOLD: frozenset({IDENTITY_PENDING, IN_PROGRESS, REFUSED, WITHDRAWN}),
     IN_PROGRESS: frozenset({ON_HOLD, ANSWERED, REFUSED, WITHDRAWN}),

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
+from tutela.accounts.principal import cli_principal
 from tutela.core.command import Result, TutelaCommand
 from tutela.core.errors import FieldError, InvalidInput
 
@@ -46,7 +47,7 @@ class Command(TutelaCommand):
             )
         else:
             messages = messages_from_path(Path(o["path"]))
-        report = ingest(messages)
+        report = ingest(messages, principal=cli_principal())
         data = report.as_dict()
         text = (
             f"{report.read} read: {report.registered} registered, {report.triage} for triage, "

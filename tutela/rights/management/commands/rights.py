@@ -8,11 +8,14 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
+from tutela.accounts.principal import cli_principal
 from tutela.core.command import Result, TutelaCommand
 from tutela.core.errors import FieldError, InvalidInput
 
 TYPES = ("access", "rectification", "erasure", "objection", "restriction", "withdrawal", "portability")
 CHANNELS = ("portal", "api", "staff", "email", "post")
+#: how staff checked a person's identity (tutela.rights.services.STAFF_METHODS)
+IDENTITY_METHODS = ("staff", "id_document", "phone_callback")
 
 
 def _date(raw: str, field: str) -> dt.date:
@@ -78,8 +81,21 @@ class Command(TutelaCommand):
         op.add_argument("--channel", default="staff", help=", ".join(CHANNELS))
         op.add_argument("--received", default=None, help="ISO date or time of receipt (default: now)")
         op.add_argument("--verified", action="store_true", help="staff checked the person's identity")
+        op.add_argument(
+            "--identity-method",
+            default="staff",
+            choices=IDENTITY_METHODS,
+            help="how staff checked it (with --verified): staff (in person, or known to us; the default), "
+            "id_document or phone_callback",
+        )
+        op.add_argument("--how", default="", help="how the identity was checked, in words (with --verified)")
         op.add_argument("--language", default=None, help="en, fr or nl (default: the person's)")
-        op.add_argument("--reply-to", default="", help="address to answer to")
+        op.add_argument(
+            "--reply-to",
+            default="",
+            help="address the person asked to be answered at: kept as a note; Tutela writes only to the "
+            "address it holds for the person",
+        )
         op.add_argument("--reasons", default="", help="the person's reasons (objection)")
         op.add_argument("--change", action="append", default=[], help="CATEGORY=VALUE (rectification)")
         op.add_argument(
@@ -104,6 +120,14 @@ class Command(TutelaCommand):
             p.add_argument("id", type=int)
             if name == "verify":
                 p.add_argument("--code", default=None, help="the code the person received by e-mail")
+                p.add_argument(
+                    "--identity-method",
+                    default="staff",
+                    choices=IDENTITY_METHODS,
+                    help="how you checked the identity (without --code): staff (in person, or known to "
+                    "us; the default), id_document or phone_callback",
+                )
+                p.add_argument("--how", default="", help="how you checked it, in words")
             if name == "fulfil":
                 p.add_argument("--version", type=int, default=None, help="fail if the request changed since")
         pa = subs.add_parser("pause", help="stop the clock while waiting for information")
@@ -137,6 +161,17 @@ class Command(TutelaCommand):
             "retry",
             help="deliver the Art. 19 notices and the direct transmissions that have not gone (cron it daily)",
         )
+        lf = subs.add_parser(
+            "lift", help="lift a restriction, telling the person first (Art. 18(3); DPO or privacy officer)"
+        )
+        lf.add_argument("id", type=int)
+        lf.add_argument("--reason", required=True, help="why the restriction ends (told to the person)")
+
+    def sub_lift(self, **o: Any) -> Result:
+        from tutela.rights.restriction import restriction_lift
+
+        data = restriction_lift(request_id=o["id"], reason=o["reason"], principal=cli_principal())
+        return Result(data, f"request {data['id']}: restriction lifted, {data['lifted']} items back in use")
 
     def sub_deadline(self, **o: Any) -> Result:
         from tutela.rights.deadlines import deadline_for
@@ -185,8 +220,11 @@ class Command(TutelaCommand):
             purpose=o["purpose"],
             controller=o["controller"],
             verified=o["verified"],
+            identity_method=o["identity_method"],
+            identity_how=o["how"],
             reply_to=o["reply_to"],
             details=details,
+            principal=cli_principal(),
         )
         req = opened.request
         data = {"id": req.pk, "type": req.type, "status": req.status, "due": req.due.isoformat()}
@@ -200,7 +238,9 @@ class Command(TutelaCommand):
 
         rows = [
             _summary(r)
-            for r in requests_list(overdue=o["overdue"], at_risk=o["at_risk"], open_only=o["open"])
+            for r in requests_list(
+                overdue=o["overdue"], at_risk=o["at_risk"], open_only=o["open"], principal=cli_principal()
+            )
         ]
 
         def show() -> None:
@@ -217,37 +257,43 @@ class Command(TutelaCommand):
     def sub_show(self, **o: Any) -> Result:
         from tutela.rights.selectors import request_detail
 
-        data = request_detail(o["id"])
+        data = request_detail(o["id"], principal=cli_principal())
         return Result(data)
 
     def sub_verify(self, **o: Any) -> Result:
         from tutela.rights.services import request_verify
 
-        req = request_verify(request_id=o["id"], code=o["code"])
+        req = request_verify(
+            request_id=o["id"],
+            code=o["code"],
+            method=o["identity_method"],
+            how=o["how"],
+            principal=cli_principal(),
+        )
         return Result(_summary(req), f"request {req.pk}: identity verified, {req.status}")
 
     def sub_pause(self, **o: Any) -> Result:
         from tutela.rights.services import request_pause
 
-        req = request_pause(request_id=o["id"], reason=o["reason"])
+        req = request_pause(request_id=o["id"], reason=o["reason"], principal=cli_principal())
         return Result(_summary(req), f"request {req.pk} paused")
 
     def sub_resume(self, **o: Any) -> Result:
         from tutela.rights.services import request_resume
 
-        req = request_resume(request_id=o["id"])
+        req = request_resume(request_id=o["id"], principal=cli_principal())
         return Result(_summary(req), f"request {req.pk} resumed: {req.status}, due {req.due}")
 
     def sub_extend(self, **o: Any) -> Result:
         from tutela.rights.services import request_extend
 
-        req = request_extend(request_id=o["id"], reason=o["reason"])
+        req = request_extend(request_id=o["id"], reason=o["reason"], principal=cli_principal())
         return Result(_summary(req), f"request {req.pk} extended: due {req.extended_due}")
 
     def sub_withdraw(self, **o: Any) -> Result:
         from tutela.rights.services import request_withdraw
 
-        req = request_withdraw(request_id=o["id"])
+        req = request_withdraw(request_id=o["id"], principal=cli_principal())
         return Result(_summary(req), f"request {req.pk} withdrawn")
 
     def sub_sign(self, **o: Any) -> Result:
@@ -258,7 +304,10 @@ class Command(TutelaCommand):
         if path.is_file():
             signature = f"sha256:{sha256_file(str(path))}"
         req = request_sign(
-            request_id=o["id"], signed_on=_date(o["signed_on"], "--signed-on"), signature=signature
+            request_id=o["id"],
+            signed_on=_date(o["signed_on"], "--signed-on"),
+            signature=signature,
+            principal=cli_principal(),
         )
         return Result(
             {
@@ -270,11 +319,10 @@ class Command(TutelaCommand):
         )
 
     def sub_decide(self, **o: Any) -> Result:
-        from tutela.accounts.principal import CLI
         from tutela.rights.fulfil import request_decide
 
         req = request_decide(
-            request_id=o["id"], grant=bool(o["grant"]), balancing=o["balancing"], principal=CLI
+            request_id=o["id"], grant=bool(o["grant"]), balancing=o["balancing"], principal=cli_principal()
         )
         return Result(
             {**_summary(req), "decision": req.decision.get("dpo")}, f"request {req.pk}: decision recorded"
@@ -284,11 +332,13 @@ class Command(TutelaCommand):
         from tutela.rights.fulfil import Unmet, request_fulfil
 
         try:
-            result = request_fulfil(request_id=o["id"], expected_version=o["version"])
+            result = request_fulfil(
+                request_id=o["id"], expected_version=o["version"], principal=cli_principal()
+            )
         except Unmet as exc:
             from tutela.rights.services import request_get
 
-            req = request_get(o["id"])
+            req = request_get(o["id"], principal=cli_principal())
             reasons = [e.message for e in exc.errors]
             data = {"id": req.pk, "status": req.status, "outcome": "blocked", "reasons": reasons}
             text = f"request {req.pk} cannot be fulfilled yet:\n" + "\n".join(f"  - {r}" for r in reasons)
@@ -317,13 +367,16 @@ class Command(TutelaCommand):
             raise NotFound("no person found for this identifier")
         # the file appears only if the audit entry commits, and is removed if anything fails
         with packages.staging(), transaction.atomic():
-            path, count = write_package(subject.pk, out, language=o["language"], staged=True)
+            path, count = write_package(
+                subject.pk, out, language=o["language"], staged=True, principal=cli_principal()
+            )
             audit_log(
                 "subject.access_package",
                 object_type="subject",
                 object_id=subject.pk,
                 subject_id=subject.pk,
                 payload={"items": count},
+                actor=cli_principal().actor,
             )
         return Result({"path": str(path), "items": count}, f"{path}: {count} items")
 
@@ -332,8 +385,8 @@ class Command(TutelaCommand):
         from tutela.rights.portability import transmissions_resume
         from tutela.rights.propagation import notices_retry
 
-        notices = notices_retry()
-        transmissions = transmissions_resume()
+        notices = notices_retry(principal=cli_principal())
+        transmissions = transmissions_resume(principal=cli_principal())
         data = {
             "notices_tried": notices,
             "notices_waiting": Notice.objects.filter(status__in=("pending", "failed"))
@@ -358,7 +411,7 @@ class Command(TutelaCommand):
             raise InvalidInput(
                 "bad --days", errors=[FieldError("a number of days, 0 or more", field="--days")]
             )
-        result = purge(days=days)
+        result = purge(days=days, principal=cli_principal())
         data = {**result.as_dict(), "days": package_days() if days is None else days}
         return Result(
             data,
