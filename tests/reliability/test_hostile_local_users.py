@@ -305,3 +305,44 @@ def test_sigterm_stops_serve_and_its_worker_promptly(
     logs = "".join(p.read_text(encoding="utf-8") for p in (home / "log").glob("*.log"))
     assert SECRET not in logs + err
     assert not_private(home) == []
+
+
+@pytest.fixture
+def loose_umask() -> Iterator[None]:
+    """This process's umask set to the usual 022 (the test runner's may be anything), restored after."""
+    previous = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_mail_files_are_private_even_without_the_entry_points_umask(
+    loose_umask: None, tmp_path: Path, settings: Any
+) -> None:
+    from django.core.mail import send_mail
+
+    settings.EMAIL_BACKEND = "tutela.core.mail.PrivateFileBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    send_mail("code", f"your link: /en/requests/status/{SECRET}/", "a@example.org", ["b@example.org"])
+    files = list((tmp_path / "mail").iterdir())
+    assert len(files) == 1 and SECRET in files[0].read_text(encoding="utf-8")
+    assert _mode(tmp_path / "mail") == 0o700 and _mode(files[0]) == 0o600
+
+
+def test_log_files_are_private_even_without_the_entry_points_umask(loose_umask: None, tmp_path: Path) -> None:
+    import logging
+
+    from tutela.core.files import PrivateFileHandler, private_append
+
+    handler = PrivateFileHandler(str(tmp_path / "log" / "tutela.log"))
+    record = logging.LogRecord("tutela", logging.WARNING, __file__, 1, "a warning", None, None)
+    handler.emit(record)
+    handler.close()
+    private_append(tmp_path / "log2" / "errors.log", "a traceback\n")
+    for folder, name in (("log", "tutela.log"), ("log2", "errors.log")):
+        assert _mode(tmp_path / folder) == 0o700 and _mode(tmp_path / folder / name) == 0o600
