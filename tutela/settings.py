@@ -13,10 +13,13 @@ PROJECT_DIR = BASE_DIR.parent
 
 # TUTELA_HOME: where the embedded database, generated secrets and files live (default ./var).
 TUTELA_HOME = Path(env_str("TUTELA_HOME", "var")).resolve()
-TUTELA_HOME.mkdir(parents=True, exist_ok=True)
+TUTELA_HOME.mkdir(mode=0o700, parents=True, exist_ok=True)  # private: see tutela/core/files.py
 
-# TUTELA_SECRET_KEY (or _FILE): Django's signing key; generated once under TUTELA_HOME when unset.
-SECRET_KEY = secret_from_env_or_file("TUTELA_SECRET_KEY", TUTELA_HOME / "secrets" / "secret_key")
+# TUTELA_SECRET_KEY (or _FILE): Django's signing key, at least 32 characters (an empty or short one is refused);
+# generated once under TUTELA_HOME when unset.
+SECRET_KEY = secret_from_env_or_file(
+    "TUTELA_SECRET_KEY", TUTELA_HOME / "secrets" / "secret_key", nbytes=48, minimum_length=32
+)
 # TUTELA_DEBUG: development error pages; never in production.
 DEBUG = env_bool("TUTELA_DEBUG", False)
 # TUTELA_ALLOWED_HOSTS: comma-separated host names the web app answers to.
@@ -79,6 +82,7 @@ MIDDLEWARE = [
     # first: every request starts as "anonymous" in the audit trail and gives back the actor it found
     "tutela.core.middleware.AuditActorMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "tutela.api.errors.ApiErrorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -211,7 +215,7 @@ EMAIL_TIMEOUT = 20
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_BACKEND = "tutela.core.mail.PrivateFileBackend"  # Django's file backend, files created 0600
     EMAIL_FILE_PATH = str(TUTELA_HOME / "mail")
 # TUTELA_MAIL_FROM: the sender of every mail Tutela sends.
 DEFAULT_FROM_EMAIL = env_str("TUTELA_MAIL_FROM", "Tutela <no-reply@tutela.local>")
@@ -250,11 +254,41 @@ CONTENT_SECURITY_POLICY = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Logs under TUTELA_HOME/log, created 0600: tutela.log (everything at TUTELA_LOG_LEVEL, requests that
+# failed included) and errors.log (errors with their tracebacks). Every handler drops private tokens
+# (mailed links, enrolment codes, ?token=…) from what it writes: see tutela/core/redact.py.
 LOG_DIR = TUTELA_HOME / "log"
+# TUTELA_LOG_LEVEL: the least severe level logged (DEBUG, INFO, WARNING, ERROR).
+_log_level = env_str("TUTELA_LOG_LEVEL", "WARNING").upper()
+if _log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise SettingError(f"TUTELA_LOG_LEVEL={_log_level!r}: expected DEBUG, INFO, WARNING or ERROR")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact_tokens": {"()": "tutela.core.redact.RedactTokens"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["stderr"], "level": env_str("TUTELA_LOG_LEVEL", "WARNING")},
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]},
+        "file": {
+            "class": "tutela.core.files.PrivateFileHandler",
+            "filename": str(LOG_DIR / "tutela.log"),
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        },
+        "errors": {
+            "class": "tutela.core.files.PrivateFileHandler",
+            "filename": str(LOG_DIR / "errors.log"),
+            "formatter": "plain",
+            "level": "ERROR",
+            "filters": ["redact_tokens"],
+        },
+    },
+    "loggers": {
+        # Django's own defaults print request lines through handlers of their own, which would bypass the
+        # redaction: the request loggers go through Tutela's handlers only
+        "django": {"handlers": [], "level": _log_level, "propagate": True},
+        "django.request": {"handlers": [], "level": _log_level, "propagate": True},
+        "django.server": {"handlers": ["stderr", "file"], "level": "INFO", "propagate": False},
+    },
+    "root": {"handlers": ["stderr", "file", "errors"], "level": _log_level},
 }
