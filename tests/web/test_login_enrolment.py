@@ -275,3 +275,35 @@ def test_the_enrolment_pages_speak_french_and_dutch(
     r = client.get("/staff/enrol/" + "B" * 43 + "/", HTTP_ACCEPT_LANGUAGE=language)
     assert r.status_code == 404
     assert words in r.content.decode()
+
+
+def test_a_newcomer_logs_in_with_what_bootstrap_printed(client: Client, policy: Any, capsys: Any) -> None:
+    """`make run`'s path: `tutela user bootstrap` prints the password and the link; with those two and an
+    authenticator app the newcomer reaches the dashboard."""
+    import json
+
+    from django.core.management import call_command
+
+    call_command("user", "bootstrap", "--json")
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["created"] is True
+    r = client.get(_path(printed["enrolment_url"]))
+    assert r["Location"] == "/staff/login/"
+    _password_step(client, printed["username"], printed["password"])
+    html = client.get("/staff/verify/").content.decode()
+    import base64
+
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', html)
+    assert secret, html[:2000]
+    # the code an authenticator app computes from the key shown (RFC 6238, SHA-1, 30 s, 6 digits)
+    import hmac
+    import struct
+    import time
+
+    key = base64.b32decode(secret.group(1))
+    digest = hmac.new(key, struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
+    offset = digest[-1] & 15
+    code = str((struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000).zfill(6)
+    r = client.post("/staff/verify/", {"token": code, "next": "/staff/"})
+    assert r.status_code == 302 and r["Location"] == "/staff/"
+    assert client.get("/staff/").status_code == 200
