@@ -191,6 +191,30 @@ MISTAKES = [
         "subject_types.visitor",
         ("duplicate key `visitor`",),
     ),
+    # issue 16: every lifecycle ends in erasure or anonymisation
+    Mistake(
+        "archive that never ends",
+        """    archive:
+      period: P10Y
+      grounds: [proof in court, control by an authorised authority, production of documents to a judicial, administrative or police authority]
+      then: erase
+      basis: "Policy §8: archived data are only accessible for proof in court, an authority's control or the production of documents."
+""",
+        "",
+        "    action: archive",
+        "  legal-proof:",
+        "retention.legal-proof.action",
+        ("legal-proof", "never ends", "then: erase"),
+    ),
+    Mistake(
+        "source default purpose that does not take data from the source",
+        "    subject_types: [visitor]\n    collected_for: [site-security]\n",
+        "    subject_types: [visitor]\n    collected_for: [site-access]\n",
+        "collected_for: [site-access]",
+        "  cctv:",
+        "sources.cctv.collected_for[0]",
+        ("site-access", "does not list source `cctv`"),
+    ),
 ]
 
 

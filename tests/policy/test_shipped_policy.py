@@ -148,13 +148,24 @@ def test_retention_rules_of_section_8(policy_data: dict[str, Any]) -> None:
     assert (cctv["trigger"], cctv["period"]) == ("recorded", "P1M")
     assert "Camera Act" in cctv["basis"]
     accounting = r[p["accounting"]["retention"]]
+    # "ten years from 1 January of the year after the books are closed, then erased": archived when the
+    # books close, ten years in the archive, then erased
     assert (accounting["trigger"], accounting["period"], accounting["from_next_january"]) == (
         "books_closed",
-        "P10Y",
+        "P0D",
         True,
     )
+    assert (accounting["action"], accounting["archive"]["period"], accounting["archive"]["then"]) == (
+        "archive",
+        "P10Y",
+        "erase",
+    )
+    assert any("tax" in g for g in accounting["archive"]["grounds"])
     for rule in r.values():
         assert rule["basis"]
+        # issue 16: every lifecycle ends in erasure or anonymisation
+        if rule["action"] == "archive":
+            assert rule["archive"]["then"] in ("erase", "anonymise"), rule
 
 
 def test_rights_transfers_and_breach(policy_data: dict[str, Any]) -> None:

@@ -33,7 +33,8 @@ def archived(policy: Any, frozen: Any) -> Any:
         kind="member",
         purposes=["member-management", "accounting"],
         collected_on=D(2010, 1, 1),
-        ended_on=D(2014, 12, 31),
+        # member rule over on 30 June 2026; the books of 2016 stay in the archive until 1 January 2027
+        ended_on=D(2016, 6, 30),
         items=1,
     )
     iban = sealed_item(
@@ -183,12 +184,14 @@ def test_retention_summary_states_periods_in_words_and_due_dates(policy: Any, fr
     summary = retention_summary_for_subject(subject.pk, "en")
     assert len(summary) == 1
     entry = summary[0]
-    # member: 30 June 2020 + 10 years; accounting: books of 2020 from 1 January 2021 + 10 years
+    # member: 30 June 2020 + 10 years; accounting: archived from 1 January 2021 (books of 2020 closed),
+    # erased ten years later
     assert {p["purpose"]: p["due_on"] for p in entry["purposes"]} == {
         "member-management": "2030-06-30",
-        "accounting": "2031-01-01",
+        "accounting": "2021-01-01",
     }
-    assert entry["due_on"] == "2031-01-01" and entry["action"] == "archive"
+    assert entry["due_on"] == "2030-06-30" and entry["action"] == "archive"
+    assert entry["end_on"] == "2031-01-01"
     words = {p["purpose"]: p["in_words"] for p in entry["purposes"]}
     # the policy's wording when it has one (tutela.policy.wording), else retention's own: either way the
     # ten years of the policy and what they count from

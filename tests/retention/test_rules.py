@@ -15,12 +15,15 @@ from tutela.retention.rules import (
     add_period,
     combined_action,
     facts_for_purpose,
+    final_action,
     is_past_retention,
     item_due_on,
+    item_end_on,
     last_due_year,
     latest_anchor_due,
     parse_period,
     rule_due_on,
+    rule_end_on,
 )
 
 D = dt.date
@@ -32,6 +35,8 @@ class Rule:
     period: str
     action: str = "erase"
     from_next_january: bool = False
+    archive_period: str | None = None
+    archive_then: str = "erase"
 
 
 TYPES = {"member": "contract", "prospect": "interest", "newsletter-subscriber": "subscription"}
@@ -154,17 +159,64 @@ def test_relationships_of_other_kinds_do_not_count() -> None:
     assert rule_due_on(MEMBER, f) == D(2025, 6, 30)
 
 
-def test_prospect_one_year_after_last_interest_or_later_collection() -> None:
+def test_prospect_one_year_after_the_last_interest_whenever_the_data_came_in() -> None:
     f = facts(
         [RelationshipFact("prospect", D(2024, 1, 1), None, D(2025, 3, 10))], ["prospect"], D(2024, 1, 5)
     )
     assert rule_due_on(PROSPECT, f) == D(2026, 3, 10)
+    # issue 16: data received later (an import) do not restart the year; the interest shown does
     later = facts(
         [RelationshipFact("prospect", D(2024, 1, 1), None, D(2025, 3, 10))], ["prospect"], D(2025, 9, 1)
     )
-    assert rule_due_on(PROSPECT, later) == D(2026, 9, 1)
+    assert rule_due_on(PROSPECT, later) == D(2026, 3, 10)
     no_interest = facts([RelationshipFact("prospect", D(2024, 1, 1))], ["prospect"], D(2023, 12, 1))
     assert rule_due_on(PROSPECT, no_interest) == D(2025, 1, 1)  # started_on stands in
+    # no fact at all: the collection date the source gave
+    bare = facts([RelationshipFact("prospect")], ["prospect"], D(2024, 6, 1))
+    assert rule_due_on(PROSPECT, bare) == D(2025, 6, 1)
+
+
+def test_a_member_whose_contract_ended_in_2014_imported_today_is_already_due() -> None:
+    """Issue 16: the anchor was the later of collection (the import, 2026) and the contract end."""
+    f = facts([RelationshipFact("member", D(2005, 1, 1), D(2014, 6, 30))], ["member"], D(2026, 11, 25))
+    assert rule_due_on(MEMBER, f) == D(2024, 6, 30)
+
+
+def test_an_unknown_collection_date_counts_from_the_day_tutela_received_the_item() -> None:
+    unknown = facts_for_purpose(
+        collected_on=None,
+        received_on=D(2026, 11, 25),
+        relationships=[],
+        relationship_types=TYPES,
+        purpose_kinds=["visitor"],
+    )
+    assert rule_due_on(Rule("collected", "P6M"), unknown) == D(2027, 5, 25)
+    # a known date wins over the day it was received
+    known = facts_for_purpose(
+        collected_on=D(2026, 1, 10),
+        received_on=D(2026, 11, 25),
+        relationships=[],
+        relationship_types=TYPES,
+        purpose_kinds=["visitor"],
+    )
+    assert rule_due_on(Rule("collected", "P6M"), known) == D(2026, 7, 10)
+    # nothing at all: no date (never erased on a guess)
+    nothing = facts_for_purpose(
+        collected_on=None, relationships=[], relationship_types=TYPES, purpose_kinds=["visitor"]
+    )
+    assert rule_due_on(Rule("collected", "P6M"), nothing) is None
+
+
+def test_accounting_of_an_unknown_date_follows_the_contract_end_not_the_import() -> None:
+    ended = [RelationshipFact("member", D(2005, 1, 1), D(2014, 6, 30))]
+    f = facts_for_purpose(
+        collected_on=None,
+        received_on=D(2026, 11, 25),
+        relationships=ended,
+        relationship_types=TYPES,
+        purpose_kinds=["member"],
+    )
+    assert rule_due_on(ACCOUNTING, f) == D(2025, 1, 1)  # books of 2014, from 1 Jan 2015
 
 
 def test_accounting_ten_years_from_the_first_of_january_after_closing() -> None:
@@ -252,3 +304,34 @@ def test_combined_action(actions: list[str], expected: str) -> None:
     assert combined_action(actions) == expected
     with pytest.raises(ValueError):
         combined_action(["shred"])
+
+
+# ---------------------------------------------------------------- the archive phase (issue 16: it ends)
+ARCHIVING = Rule("books_closed", "P0D", "archive", True, archive_period="P10Y", archive_then="erase")
+
+
+def test_accounting_is_archived_when_the_books_close_and_erased_ten_years_later() -> None:
+    f = facts([RelationshipFact("member", D(2010, 1, 1), D(2015, 6, 30))], ["member"])
+    assert rule_due_on(ARCHIVING, f) == D(2016, 1, 1)  # archived from 1 January after the closing
+    assert rule_end_on(ARCHIVING, f) == D(2026, 1, 1)  # "ten years ... then erased"
+    assert rule_end_on(MEMBER, f) == rule_due_on(MEMBER, f)  # no archive: the end is the due day
+
+
+def test_an_items_end_is_the_latest_of_its_rules_ends_archive_included() -> None:
+    member = facts([RelationshipFact("member", D(2010, 1, 1), D(2015, 6, 30))], ["member"])
+    parts = [(MEMBER, member), (ARCHIVING, member)]
+    assert item_due_on(parts) == D(2025, 6, 30)  # the member rule keeps it in use until then
+    assert item_end_on(parts) == D(2026, 1, 1)  # then in the archive until the accounting end
+    assert final_action([MEMBER, ARCHIVING]) == "erase"
+    stats = Rule("collected", "P2Y", "anonymise")
+    assert final_action([stats, ARCHIVING]) == "anonymise"
+    running = facts([RelationshipFact("member", D(2010, 1, 1))], ["member"])
+    assert item_end_on([(MEMBER, running), (ARCHIVING, member)]) is None
+
+
+@given(anchor=dates, today=dates)
+def test_cutoff_of_two_periods_is_the_exact_inverse(anchor: dt.date, today: dt.date) -> None:
+    periods = ["P1M", "P10Y1M"]
+    assert (add_period(add_period(anchor, periods[0]), periods[1]) <= today) == (
+        anchor <= latest_anchor_due(periods, today)
+    )

@@ -174,15 +174,16 @@ def test_accounting_data_are_archived_and_statistics_anonymised(
     policy: Any, policy_data: dict[str, Any], frozen: Any
 ) -> None:
     rule = policy_data["retention"][policy_data["purposes"]["accounting"]["retention"]]
-    assert (rule["action"], rule["period"], rule["from_next_january"]) == ("archive", "P10Y", True)
-    # contract ended 31 Dec 2014: books of 2014 count from 1 Jan 2015, ten years → due 1 Jan 2025
+    assert (rule["action"], rule["period"], rule["from_next_january"]) == ("archive", "P0D", True)
+    assert (rule["archive"]["period"], rule["archive"]["then"]) == ("P10Y", "erase")
+    # contract ended 31 Dec 2014: books of 2014 archived from 1 Jan 2015, ten years → erased 1 Jan 2025
     gone_member, _ = person_with(
         kind="member",
         purposes=["member-management", "accounting"],
         collected_on=D(2010, 1, 1),
         ended_on=D(2014, 12, 31),
     )
-    # ended 30 June 2016: member period ends 30 June 2026, but the books of 2016 run to 1 Jan 2027
+    # ended 30 June 2016: member period ends 30 June 2026, then archived: the books of 2016 run to 1 Jan 2027
     kept_member, _ = person_with(
         kind="member",
         purposes=["member-management", "accounting"],
@@ -195,9 +196,9 @@ def test_accounting_data_are_archived_and_statistics_anonymised(
         kind="member", purposes=["service-improvement"], collected_on=D(2024, 3, 1), items=1
     )
     result = retention_sweep(principal=SYSTEM).as_dict()
-    assert (result["archived"], result["anonymised"], result["erased"]) == (2, 1, 0)
-    assert set(DataItem.objects.filter(subject=gone_member).values_list("status", flat=True)) == {"archived"}
-    assert set(DataItem.objects.filter(subject=kept_member).values_list("status", flat=True)) == {"active"}
+    assert (result["archived"], result["anonymised"], result["erased"]) == (2, 1, 2)
+    assert not DataItem.objects.filter(subject=gone_member).exists()  # the archive ended: erased
+    assert set(DataItem.objects.filter(subject=kept_member).values_list("status", flat=True)) == {"archived"}
     assert not DataItem.objects.filter(pk=survey_items[0].pk).exists()
     count = AnonymousCount.objects.get()
     assert (count.controller, count.category, count.year, count.count) == ("crm-asbl", "user.name", 2024, 1)

@@ -43,8 +43,6 @@ def register_policy_data(base: dict[str, Any], *, health_law: bool = False) -> d
     retention = next(iter(data["retention"]))
     for p in data["purposes"].values():
         p["joint"] = False
-    for st in data["subject_types"].values():
-        st.pop("collected_for", None)  # items then get every non-consent purpose that may use them
     data["purposes"]["register-admin"] = {
         "name": "Register administration",
         "description": "Identifying members and paying them back.",
@@ -75,6 +73,14 @@ def register_policy_data(base: dict[str, Any], *, health_law: bool = False) -> d
             "categories": [HEALTH],
             "retention": retention,
         }
+    # items get every non-consent purpose of their type that may use them: each type names them all as its
+    # defaults (Tutela attaches only the policy's defaults, never every compatible purpose)
+    for key, st in data["subject_types"].items():
+        st["collected_for"] = [
+            k
+            for k, p in data["purposes"].items()
+            if key in p["subject_types"] and p["legal_basis"] != "consent"
+        ]
     return data
 
 

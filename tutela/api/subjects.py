@@ -82,7 +82,7 @@ class ItemOut(Schema):
     controller: str
     source: str
     source_detail: str
-    collected_at: str
+    collected_at: str | None
     purposes: list[str]
     status: str
     provided_by_subject: bool

@@ -30,7 +30,8 @@ UNION ALL
 SELECT 'R', r.subject_id, r.controller, r.kind, NULL, r.started_on, r.ended_on, r.last_interest_on, NULL, NULL, NULL
   FROM tutela_relationship r WHERE r.subject_id IN (SELECT id FROM ids)
 UNION ALL
-SELECT 'I', i.subject_id, i.controller, i.category, i.status, NULL, NULL, NULL, i.collected_at, NULL, NULL
+SELECT 'I', i.subject_id, i.controller, i.category, i.status,
+       (i.created_at AT TIME ZONE 'Europe/Brussels')::date, NULL, NULL, i.collected_at, NULL, NULL
   FROM tutela_data_item i WHERE i.subject_id IN (SELECT id FROM ids)
 UNION ALL
 SELECT 'C', c.subject_id, c.controller, c.kind, NULL, NULL, NULL, NULL, c.at, c.id, c.policy_version
@@ -126,7 +127,7 @@ def gather_one_statement(
         elif tag == "R":
             rels[sid].append(RelationshipFact(s1, s2, d1, d2, d3))
         elif tag == "I":
-            items[sid].append(ItemFact(s1, s2, s3, _day(ts)))
+            items[sid].append(ItemFact(s1, s2, s3, _day(ts), d1))
         elif tag == "C":
             consents[sid].append(ConsentFact(s1, s2, ts, n1, n2))
         elif tag == "O":

@@ -29,6 +29,7 @@ REASON_ORDER = (
     "no-consent",
     "restricted",
     "archived",
+    "contract-ended",
     "retention",
     "subject-type",
     "special-category",
@@ -60,7 +61,8 @@ class ItemFact:
     controller: str
     category: str
     status: str  # active | restricted | archived | erased
-    collected_on: dt.date | None = None
+    collected_on: dt.date | None = None  # what the source said (None: it said nothing)
+    received_on: dt.date | None = None  # when Tutela received it (retention's stand-in for an unknown date)
 
 
 @dataclass(frozen=True)
@@ -196,10 +198,11 @@ def _retention_end(
     types = {key: st.relationship for key, st in policy.subject_types.items()}
     dues: list[dt.date] = []
     for item in items:
-        if item.collected_on is None:
+        if item.collected_on is None and item.received_on is None:
             return None, ""
         ret_facts = retention_rules.facts_for_purpose(
             collected_on=item.collected_on,
+            received_on=item.received_on,
             relationships=[
                 retention_rules.RelationshipFact(
                     kind=r.kind,
@@ -214,7 +217,9 @@ def _retention_end(
             purpose_kinds=purpose.subject_types,
             today=facts.today,
         )
-        due = retention_rules.rule_due_on(rule, ret_facts)
+        # the archive phase is part of the purpose's retention (its grounds are the purpose's use then);
+        # the item's status says when it is archived
+        due = retention_rules.rule_end_on(rule, ret_facts)
         if due is None or due > facts.today:
             return None, ""
         dues.append(due)
@@ -363,6 +368,16 @@ def decide_purpose(facts: PurposeFacts, policy: Policy) -> PurposeDecision:
             reasons.append(
                 Reason("retention", f"the retention period ({rule_name}) ended on {ended.isoformat()}")
             )
+        ended_on = _contract_ended(purpose, policy, rels, facts.today)
+        if ended_on is not None:
+            reasons.append(
+                Reason(
+                    "contract-ended",
+                    f"the legal basis of {purpose.name!r} is performance of a contract and the contract "
+                    f"ended on {ended_on.isoformat()}: the data now serve only the purposes they are kept "
+                    "for (accounting, claims)",
+                )
+            )
         if not rels:
             held = sorted(
                 {f"{r.kind} of {r.controller}" for r in facts.relationships if r.controller in scope}
@@ -388,6 +403,25 @@ def decide_purpose(facts: PurposeFacts, policy: Policy) -> PurposeDecision:
     if reasons:
         return _decision(reasons, None)
     return _decision([Reason("allowed", _basis_text(purpose, latest, rels, policy))], purpose.legal_basis)
+
+
+def _contract_ended(
+    purpose: Purpose, policy: Policy, rels: list[RelationshipFact], today: dt.date
+) -> dt.date | None:
+    """For a contract purpose: the day the person's last contract of its subject types ended, when none
+    runs any more (a contract still running, or a relationship that is no contract — a prospect's
+    pre-contractual request — keeps the basis). ``None`` when the basis holds or does not apply."""
+    if purpose.legal_basis != "contract" or not rels:
+        return None
+    ends: list[dt.date] = []
+    for r in rels:
+        st = policy.subject_types.get(r.kind)
+        if st is None or st.relationship != "contract":
+            return None
+        if r.ended_on is None or r.ended_on > today:
+            return None
+        ends.append(r.ended_on)
+    return max(ends)
 
 
 def _is_special(category: str, policy: Policy) -> bool:

@@ -53,10 +53,12 @@ SELECT 'R', r.subject_id, r.controller, r.kind, NULL, r.started_on, r.ended_on, 
  WHERE r.subject_id = ANY(string_to_array(%(ids)s, ',')::bigint[]) AND r.controller = ANY(%(scope)s)
 UNION ALL
 SELECT 'I', i.subject_id, i.controller, i.category, i.status,
-       (i.collected_at AT TIME ZONE 'Europe/Brussels')::date, NULL, NULL, NULL, NULL, NULL
+       (i.collected_at AT TIME ZONE 'Europe/Brussels')::date,
+       (i.created_at AT TIME ZONE 'Europe/Brussels')::date, NULL, NULL, NULL, NULL
   FROM unnest(string_to_array(%(ids)s, ',')::bigint[]) AS p(id)
  CROSS JOIN LATERAL (
-       SELECT i.subject_id, i.controller, i.category, i.status, i.collected_at FROM tutela_data_item i
+       SELECT i.subject_id, i.controller, i.category, i.status, i.collected_at, i.created_at
+         FROM tutela_data_item i
         WHERE i.subject_id = p.id AND i.controller = ANY(%(scope)s)
           AND (i.category = ANY(%(categories)s) OR i.category LIKE ANY(%(prefixes)s))
        OFFSET 0) i
@@ -162,9 +164,9 @@ def build_chunk(rows: ChunkRows, purpose: str, controller: str | None, today: dt
     known_rels: dict[tuple[Any, ...], RelationshipFact] = {}
     for tag, sid, s1, s2, s3, d1, d2, d3, ts, n1, n2 in rows.facts:
         if tag == "I":
-            item = known_items.get((s1, s2, s3, d1))
+            item = known_items.get((s1, s2, s3, d1, d2))
             if item is None:
-                item = known_items[(s1, s2, s3, d1)] = ItemFact(s1, s2, s3, d1)
+                item = known_items[(s1, s2, s3, d1, d2)] = ItemFact(s1, s2, s3, d1, d2)
             items[sid].append(item)
         elif tag == "R":
             rel = known_rels.get((s1, s2, d1, d2, d3))

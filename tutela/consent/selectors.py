@@ -137,10 +137,10 @@ def gather_facts(
         rels[sid].append(RelationshipFact(ctrl, kind, start, end, interest))
     items: dict[int, list[ItemFact]] = defaultdict(list)
     lookups: dict[str, set[int]] = defaultdict(set)
-    for sid, ctrl, category, status, collected, lookup in DataItem.objects.filter(
+    for sid, ctrl, category, status, collected, received, lookup in DataItem.objects.filter(
         subject_id__in=ids
-    ).values_list("subject_id", "controller", "category", "status", "collected_at", "lookup"):
-        items[sid].append(ItemFact(ctrl, category, status, _day(collected)))
+    ).values_list("subject_id", "controller", "category", "status", "collected_at", "created_at", "lookup"):
+        items[sid].append(ItemFact(ctrl, category, status, _day(collected), _day(received)))
         if lookup and status != DataItem.Status.ERASED:
             lookups[lookup].add(sid)
     consents: dict[int, list[ConsentFact]] = defaultdict(list)

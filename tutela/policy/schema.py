@@ -100,6 +100,25 @@ class Source(Strict):
     description: str = ""
     from_subject: bool = Field(default=False, description="collected directly from the person")
     subject_types: list[str] = Field(default_factory=list, description="empty = any subject type")
+    collected_for: list[str] = Field(
+        default_factory=list,
+        description="the purposes data from this source are collected for, when no purposes are given; "
+        "empty = the subject type's collected_for",
+    )
+
+
+class ArchivePhase(Strict):
+    """The archive that follows a rule's period: how long, on what grounds, and how it ends (§8)."""
+
+    period: str = Field(
+        pattern=r"^P(\d+Y)?(\d+M)?(\d+D)?$",
+        description="ISO 8601 period in the archive, counted from the day the rule's own period ends",
+    )
+    grounds: list[str] = Field(
+        min_length=1, description="the only uses of archived data (proof in court, an authority's control …)"
+    )
+    then: Literal["erase", "anonymise"] = Field(description="what ends the archive")
+    basis: str = Field(default="", description="why this long in the archive: the law or the policy section")
 
 
 class RetentionRule(Strict):
@@ -111,6 +130,17 @@ class RetentionRule(Strict):
     basis: str = Field(description="why this period: the law or the policy section")
     from_next_january: bool = False
     exceptions: str = Field(default="", description="when data may be kept longer, and why")
+    archive: ArchivePhase | None = Field(
+        default=None, description="required with action archive: the archive phase and how it ends"
+    )
+
+    @property
+    def archive_period(self) -> str | None:
+        return self.archive.period if self.archive else None
+
+    @property
+    def archive_then(self) -> str:
+        return self.archive.then if self.archive else "erase"
 
 
 class BalancingTest(Strict):

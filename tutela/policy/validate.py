@@ -305,6 +305,47 @@ def check_references(ctx: _Ctx) -> Iterator[Issue]:
             yield ctx.issue(("languages", i), f"`{lang}`: the notice exists in en, fr and nl")
 
 
+def check_retention(ctx: _Ctx) -> Iterator[Issue]:
+    """Every lifecycle ends in erasure or anonymisation: an archive is a phase with its own period, its
+    grounds and its end, never a place data stay forever (§8, Art. 5(1)(e))."""
+    for key, rule in _items(ctx.data.get("retention")):
+        path: PathT = ("retention", key)
+        archive = rule.get("archive")
+        if rule.get("action") == "archive":
+            if not isinstance(archive, dict):
+                yield ctx.issue(
+                    (*path, "action"),
+                    f"rule `{key}` archives and never ends: add `archive:` with the `period` in the archive, "
+                    "its `grounds` and `then: erase` or `then: anonymise`",
+                )
+                continue
+            if archive.get("then") not in ("erase", "anonymise"):
+                yield ctx.issue(
+                    (*path, "archive", "then") if "then" in archive else (*path, "archive"),
+                    f"the archive of rule `{key}` never ends: set `then: erase` or `then: anonymise`",
+                )
+            if not str(archive.get("period") or "").strip():
+                yield ctx.issue((*path, "archive"), f"the archive of rule `{key}` needs a `period`")
+        elif archive is not None and rule.get("action") in ("erase", "anonymise"):
+            yield ctx.issue(
+                (*path, "archive"),
+                f"rule `{key}` does not archive (action {rule.get('action')}): remove `archive:` or use "
+                "`action: archive`",
+            )
+
+
+def check_source_defaults(ctx: _Ctx) -> Iterator[Issue]:
+    """A source's default purposes must be purposes that take data from that source."""
+    for key, src in _items(ctx.data.get("sources")):
+        for i, ref in _strs(src.get("collected_for")):
+            path: PathT = ("sources", key, "collected_for", i)
+            purpose = ctx.section("purposes").get(ref)
+            if purpose is None:
+                yield _unknown_ref(ctx, path, ref, "purposes", "purpose")
+            elif isinstance(purpose, dict) and purpose.get("sources") and key not in purpose["sources"]:
+                yield ctx.issue(path, f"purpose `{ref}` does not list source `{key}` in its sources")
+
+
 def check_required_keys(ctx: _Ctx) -> Iterator[Issue]:
     """Sections that must not be empty: a policy without purposes or controllers enforces nothing."""
     for name in ("controllers", "subject_types", "categories", "purposes", "retention", "sources"):
@@ -312,7 +353,14 @@ def check_required_keys(ctx: _Ctx) -> Iterator[Issue]:
             yield ctx.issue((name,), f"`{name}` is empty")
 
 
-RULES = (check_required_keys, check_categories, check_purposes, check_references)
+RULES = (
+    check_required_keys,
+    check_categories,
+    check_purposes,
+    check_references,
+    check_retention,
+    check_source_defaults,
+)
 
 
 def validate_policy(

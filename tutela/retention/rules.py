@@ -14,8 +14,10 @@ Vocabulary
 * When an item is due, :func:`combined_action` says what happens: ``archive`` beats ``anonymise`` beats
   ``erase`` (a rule that asks for an archive or for statistics expresses a need the others do not cancel).
 
-Anchors (each is the latest of the item's collection date and the trigger's fact, so data obtained after
-the fact is kept for a whole period too):
+Anchors come from the policy's facts, never from the time Tutela received the data. The item's
+``collected_on`` is what the source says (``None`` when it said nothing); ``received_on`` is the day Tutela
+received the item, used only when the source gave no date at all (an upper bound of the real date: the
+item is never erased before it is due):
 
 =============  ===========================================================================================
 trigger        anchor
@@ -23,15 +25,24 @@ trigger        anchor
 contract_end   latest end of the person's contracts (subject types with ``relationship: contract`` among the
                purpose's subject types, same controller); a contract still running, or none on record,
                gives ``None``
-last_interest  latest ``last_interest_on`` (else ``started_on``) of the purpose's relationships
+last_interest  latest ``last_interest_on`` (else ``started_on``) of the purpose's relationships; with no such
+               fact, the collection date
 collected      the collection date
 unsubscribed   latest end of the person's subscriptions (``relationship: subscription``); a running one gives
                ``None``; none on record means the purpose does not hold, counted from collection
 books_closed   the closing of the accounting year (calendar year) of the latest of collection and contract
                end; with ``from_next_january`` counted from the next 1 January; running contract → ``None``
-recorded       the recording time (for items: the collection time)
-last_activity  the person's last interaction with the controller
+recorded       the recording time (for items: the collection date)
+last_activity  the latest of the collection date and the person's last interaction with the controller
 =============  ===========================================================================================
+
+"The collection date" is ``collected_on``, else ``received_on``. For ``books_closed`` and
+``last_activity`` an unknown collection date gives way to the contract end or the last interaction when
+there is one.
+
+**Every lifecycle ends.** A rule whose action is ``archive`` has an archive phase (``archive_period``,
+counted from the day the rule's own period ends) and a final action (``archive_then``: erase or
+anonymise). :func:`item_end_on` is the day an item leaves the archive.
 
 Period arithmetic follows Regulation 1182/71: a period in months or years ends on the same day number of the
 last month, or on that month's last day when it has none (31 January + P1M = 28/29 February).
@@ -61,6 +72,10 @@ class RuleLike(Protocol):
     def action(self) -> str: ...
     @property
     def from_next_january(self) -> bool: ...
+    @property
+    def archive_period(self) -> str | None: ...
+    @property
+    def archive_then(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -98,19 +113,30 @@ def add_period(day: dt.date, period: Period | str) -> dt.date:
     return add_months(day, p.total_months) + dt.timedelta(days=p.days)
 
 
-def latest_anchor_due(period: Period | str, today: dt.date) -> dt.date:
-    """The latest anchor ``a`` with ``add_period(a, period) <= today``.
+def add_periods(day: dt.date, periods: Sequence[Period | str]) -> dt.date:
+    """``day`` moved by each period in turn (a rule's period, then its archive period)."""
+    for period in periods:
+        day = add_period(day, period)
+    return day
+
+
+def latest_anchor_due(period: Period | str | Sequence[Period | str], today: dt.date) -> dt.date:
+    """The latest anchor ``a`` with ``add_period(a, period) <= today`` (or, given several periods, with
+    ``add_periods(a, periods) <= today``).
 
     ``add_period`` is monotonic in its start, so for every date ``a``:
     ``add_period(a, period) <= today``  ⇔  ``a <= latest_anchor_due(period, today)``.
     The sweep turns rules into SQL with this cut-off.
     """
-    p = parse_period(period) if isinstance(period, str) else period
-    candidate = add_months(today - dt.timedelta(days=p.days), -p.total_months)
+    periods = [period] if isinstance(period, (Period, str)) else list(period)
+    parsed = [parse_period(p) if isinstance(p, str) else p for p in periods]
+    candidate = today
+    for p in reversed(parsed):
+        candidate = add_months(candidate - dt.timedelta(days=p.days), -p.total_months)
     # subtraction clamps to month ends, so step back until the candidate is due, then forward while the next is
-    while add_period(candidate, p) > today:
+    while add_periods(candidate, parsed) > today:
         candidate -= dt.timedelta(days=1)
-    while add_period(candidate + dt.timedelta(days=1), p) <= today:
+    while add_periods(candidate + dt.timedelta(days=1), parsed) <= today:
         candidate += dt.timedelta(days=1)
     return candidate
 
@@ -141,9 +167,12 @@ class RelationshipFact:
 
 @dataclass(frozen=True)
 class RetentionFacts:
-    """The facts one rule of one purpose counts from (already narrowed to the purpose's subject types)."""
+    """The facts one rule of one purpose counts from (already narrowed to the purpose's subject types).
 
-    collected_on: dt.date
+    ``collected_on`` is what the source said (``None``: it said nothing); ``received_on`` the day Tutela
+    received the item (only used when the source gave no date)."""
+
+    collected_on: dt.date | None
     contract_ended_on: dt.date | None = None
     contract_running: bool = False
     last_interest_on: dt.date | None = None
@@ -154,6 +183,12 @@ class RetentionFacts:
     last_activity_on: dt.date | None = None
     #: for contract_end: was any contract of the purpose's kinds on record at all
     has_contract: bool = False
+    received_on: dt.date | None = None
+
+    @property
+    def collection(self) -> dt.date | None:
+        """The collection date: what the source said, else the day Tutela received the item."""
+        return self.collected_on or self.received_on
 
 
 def _later(*dates: dt.date | None) -> dt.date | None:
@@ -163,13 +198,14 @@ def _later(*dates: dt.date | None) -> dt.date | None:
 
 def facts_for_purpose(
     *,
-    collected_on: dt.date,
+    collected_on: dt.date | None,
     relationships: Iterable[RelationshipFact],
     relationship_types: Mapping[str, str],
     purpose_kinds: Sequence[str],
     last_activity_on: dt.date | None = None,
     recorded_on: dt.date | None = None,
     today: dt.date | None = None,
+    received_on: dt.date | None = None,
 ) -> RetentionFacts:
     """Narrow a person's relationships (with the item's controller) to one purpose and derive its facts.
 
@@ -187,8 +223,8 @@ def facts_for_purpose(
     unsubscribed = None if sub_running else _later(*(r.ended_on for r in subscriptions))
     books = None
     if not contract_running:
-        latest = _later(collected_on, contract_end) or collected_on
-        books = books_closing(latest.year)
+        latest = _later(collected_on, contract_end) or received_on
+        books = books_closing(latest.year) if latest is not None else None
     return RetentionFacts(
         collected_on=collected_on,
         contract_ended_on=contract_end,
@@ -200,33 +236,37 @@ def facts_for_purpose(
         books_closed_on=books,
         recorded_on=recorded_on,
         last_activity_on=last_activity_on,
+        received_on=received_on,
     )
 
 
 def rule_anchor(rule: RuleLike, facts: RetentionFacts) -> dt.date | None:
-    """The date the rule's period counts from, or None while it cannot start (see the module's table)."""
-    collected = facts.collected_on
+    """The date the rule's period counts from, or None while it cannot start (see the module's table).
+
+    The policy's fact is the anchor; the collection date only stands in where the rule counts from
+    collection or the fact is unknown. Data obtained after the fact do not restart the clock."""
+    collection = facts.collection
     trigger = rule.trigger
     if trigger == "contract_end":
         if facts.contract_running or facts.contract_ended_on is None:
             return None
-        return _later(collected, facts.contract_ended_on)
+        return facts.contract_ended_on
     if trigger == "last_interest":
-        return _later(collected, facts.last_interest_on)
+        return facts.last_interest_on or collection
     if trigger == "collected":
-        return collected
+        return collection
     if trigger == "recorded":
-        return facts.recorded_on or collected
+        return facts.recorded_on or collection
     if trigger == "unsubscribed":
         if facts.subscription_running:
             return None
-        return _later(collected, facts.unsubscribed_on)
+        return facts.unsubscribed_on or collection
     if trigger == "books_closed":
         if facts.contract_running or facts.books_closed_on is None:
             return None
         return accounting_start(facts.books_closed_on, from_next_january=rule.from_next_january)
     if trigger == "last_activity":
-        return _later(collected, facts.last_activity_on)
+        return _later(facts.collected_on, facts.last_activity_on) or facts.received_on
     raise ValueError(f"unknown retention trigger {trigger!r}")
 
 
@@ -269,6 +309,35 @@ def is_past_retention(parts: Iterable[tuple[RuleLike, RetentionFacts]], today: d
     return due is not None and today >= due
 
 
+def rule_end_on(rule: RuleLike, facts: RetentionFacts) -> dt.date | None:
+    """The day an item leaves the rule's lifecycle for good: its due day, plus the archive phase for a rule
+    that archives (``None`` while the due day is unknown)."""
+    due = rule_due_on(rule, facts)
+    if due is None or rule.action != "archive" or not rule.archive_period:
+        return due
+    return add_period(due, rule.archive_period)
+
+
+def item_end_on(parts: Iterable[tuple[RuleLike, RetentionFacts]]) -> dt.date | None:
+    """The day an item is erased or anonymised at last: the latest of its rules' ends (archive included).
+
+    Equal to :func:`item_due_on` when no rule archives, or when the archive phases are over by then."""
+    ends = []
+    for rule, facts in parts:
+        end = rule_end_on(rule, facts)
+        if end is None:
+            return None
+        ends.append(end)
+    return max(ends) if ends else None
+
+
+def final_action(rules_: Iterable[RuleLike]) -> str:
+    """What happens to an item at its end: each rule's own action, an archive's final action in its place
+    (anonymise beats erase)."""
+    actions = [r.archive_then if r.action == "archive" else r.action for r in rules_]
+    return "anonymise" if "anonymise" in actions else "erase"
+
+
 def combined_action(actions: Iterable[str]) -> str:
     """What happens to a due item whose purposes name several rules: archive > anonymise > erase."""
     chosen = "erase"
@@ -280,7 +349,9 @@ def combined_action(actions: Iterable[str]) -> str:
     return chosen
 
 
-def last_due_year(period: Period | str, today: dt.date, *, from_next_january: bool) -> int | None:
+def last_due_year(
+    period: Period | str | Sequence[Period | str], today: dt.date, *, from_next_january: bool
+) -> int | None:
     """The latest accounting year whose books are due today (books of that year closed on 31 December)."""
     cutoff = latest_anchor_due(period, today)
     # start = closing (31 Dec Y) or 1 Jan Y+1 must be <= cutoff

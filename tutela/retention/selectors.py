@@ -98,6 +98,9 @@ class ItemRetention:
     due_on: dt.date | None
     action: str | None
     unknown_purposes: list[str]
+    #: the day the item leaves its lifecycle for good (the archive phase included), and what then happens
+    end_on: dt.date | None = None
+    final_action: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -109,6 +112,7 @@ class ItemRetention:
             "rules": [p.rule_key for p in self.parts],
             "due_on": self.due_on.isoformat() if self.due_on else None,
             "action": self.action,
+            "end_on": self.end_on.isoformat() if self.end_on else None,
         }
 
 
@@ -135,7 +139,8 @@ def explain_items(
     }
     out = []
     for item in items:
-        collected = _local_date(item.collected_at)
+        collected = _local_date(item.collected_at) if item.collected_at else None
+        received = _local_date(item.created_at)
         parts: list[rules.PurposeRetention] = []
         unknown: list[str] = []
         for key in item.purposes or []:
@@ -151,12 +156,15 @@ def explain_items(
                 purpose_kinds=purpose.subject_types,
                 last_activity_on=activity.get((item.subject_id, item.controller)),
                 today=today,
+                received_on=received,
             )
             parts.append(
                 rules.PurposeRetention(key, purpose.retention, rule, facts, rules.rule_due_on(rule, facts))
             )
         due = None if unknown else rules.item_due_on((p.rule, p.facts) for p in parts)
+        end = None if unknown else rules.item_end_on((p.rule, p.facts) for p in parts)
         action = rules.combined_action(p.rule.action for p in parts) if parts else None
+        final = rules.final_action(p.rule for p in parts) if parts else None
         out.append(
             ItemRetention(
                 item.id,
@@ -168,6 +176,8 @@ def explain_items(
                 due,
                 action,
                 unknown,
+                end,
+                final,
             )
         )
     return out
@@ -264,6 +274,7 @@ def retention_summary_for_subject(
                 ],
                 "due_on": info.due_on.isoformat() if info.due_on else None,
                 "action": info.action,
+                "end_on": info.end_on.isoformat() if info.end_on else None,
             }
         )
     return out

@@ -140,7 +140,7 @@ def _item_data(item: DataItem) -> dict[str, Any]:
         "category": item.category,
         "value": value,
         "source": item.source,
-        "collected_at": item.collected_at.isoformat(),
+        "collected_at": item.collected_at.isoformat() if item.collected_at else None,
         "purposes": list(item.purposes or []),
         "status": item.status,
     }

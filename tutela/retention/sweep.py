@@ -83,7 +83,9 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 
 def _collected_on_or_before(day: dt.date) -> Q:
-    return Q(collected_at__lt=_day_start(day + dt.timedelta(days=1)))
+    """Collected on or before ``day`` as the source says; when it said nothing, received by then."""
+    end = _day_start(day + dt.timedelta(days=1))
+    return Q(collected_at__lt=end) | Q(collected_at__isnull=True, created_at__lt=end)
 
 
 def _rels(kinds: list[str]) -> QuerySet[Relationship]:
@@ -92,57 +94,74 @@ def _rels(kinds: list[str]) -> QuerySet[Relationship]:
     )
 
 
-def rule_condition(policy: Policy, purpose: Purpose, rule: RetentionRule, today: dt.date) -> Q:
-    """The SQL form of one purpose's rule: items due under it on ``today`` (see rules.rule_anchor)."""
+def rule_condition(
+    policy: Policy, purpose: Purpose, rule: RetentionRule, today: dt.date, *, with_archive: bool = False
+) -> Q:
+    """The SQL form of one purpose's rule: items due under it on ``today`` (see rules.rule_anchor); with
+    ``with_archive``, items whose archive phase is over too (rules.rule_end_on)."""
     types = {k: st.relationship for k, st in policy.subject_types.items()}
     kinds = list(purpose.subject_types)
     contract_kinds = [k for k in kinds if types.get(k) == "contract"]
-    cutoff = rules.latest_anchor_due(rule.period, today)
+    periods = [rule.period]
+    if with_archive and rule.action == "archive" and rule.archive_period:
+        periods.append(rule.archive_period)
+    cutoff = rules.latest_anchor_due(periods, today)
     collected = _collected_on_or_before(cutoff)
     not_ended_by = Q(ended_on__isnull=True) | Q(ended_on__gt=cutoff)
     trigger = rule.trigger
     if trigger == "contract_end":
         if not contract_kinds:
             return Q(pk__in=[])
-        return (
-            collected
-            & Q(Exists(_rels(contract_kinds)))
-            & ~Q(Exists(_rels(contract_kinds).filter(not_ended_by)))
-        )
+        return Q(Exists(_rels(contract_kinds))) & ~Q(Exists(_rels(contract_kinds).filter(not_ended_by)))
     if trigger == "last_interest":
         later_interest = Q(last_interest_on__gt=cutoff) | Q(
             last_interest_on__isnull=True, started_on__gt=cutoff
         )
-        return collected & ~Q(Exists(_rels(kinds).filter(later_interest)))
+        has_interest = Q(last_interest_on__isnull=False) | Q(started_on__isnull=False)
+        return ~Q(Exists(_rels(kinds).filter(later_interest))) & (
+            Q(Exists(_rels(kinds).filter(has_interest))) | collected
+        )
     if trigger in ("collected", "recorded"):
         return collected
     if trigger == "unsubscribed":
         sub_kinds = [k for k in kinds if types.get(k) == "subscription"]
         if not sub_kinds:
             return collected
-        return collected & ~Q(Exists(_rels(sub_kinds).filter(not_ended_by)))
+        return ~Q(Exists(_rels(sub_kinds).filter(not_ended_by))) & (
+            Q(Exists(_rels(sub_kinds).filter(ended_on__isnull=False))) | collected
+        )
     if trigger == "books_closed":
-        year = rules.last_due_year(rule.period, today, from_next_january=rule.from_next_january)
+        year = rules.last_due_year(periods, today, from_next_january=rule.from_next_january)
         assert year is not None
         boundary = dt.date(year + 1, 1, 1)
-        cond = Q(collected_at__lt=_day_start(boundary))
-        if contract_kinds:
-            running = Q(ended_on__isnull=True) | Q(ended_on__gte=boundary)
-            cond &= ~Q(Exists(_rels(contract_kinds).filter(running)))
-        return cond
+        start = _day_start(boundary)
+        known = Q(collected_at__lt=start)
+        if not contract_kinds:
+            return known | Q(collected_at__isnull=True, created_at__lt=start)
+        running = Q(ended_on__isnull=True) | Q(ended_on__gte=boundary)
+        # collection unknown: the books of the contract's last year, else of the year it was received
+        unknown = Q(collected_at__isnull=True) & (Q(Exists(_rels(contract_kinds))) | Q(created_at__lt=start))
+        return (known | unknown) & ~Q(Exists(_rels(contract_kinds).filter(running)))
     if trigger == "last_activity":
-        later = Interaction.objects.filter(
-            subject_id=OuterRef("subject_id"),
-            controller=OuterRef("controller"),
-            at__gte=_day_start(cutoff + dt.timedelta(days=1)),
+        interactions = Interaction.objects.filter(
+            subject_id=OuterRef("subject_id"), controller=OuterRef("controller")
         )
-        return collected & ~Q(Exists(later))
+        later = interactions.filter(at__gte=_day_start(cutoff + dt.timedelta(days=1)))
+        end = _day_start(cutoff + dt.timedelta(days=1))
+        return ~Q(Exists(later)) & (
+            Q(collected_at__lt=end)
+            | Q(collected_at__isnull=True) & (Q(Exists(interactions)) | Q(created_at__lt=end))
+        )
     raise InvalidInput(f"unknown retention trigger {trigger!r}")
 
 
 @dataclass
 class Group:
-    """Items with one exact purpose list: their rules, the combined action and the due queryset."""
+    """Items with one exact purpose list and one status: their rules, the action and the due queryset.
+
+    Active and restricted items (a restriction suspends use, not the end date) are due when every rule's
+    period is over; archived items when every archive phase is over too, and are then erased or
+    anonymised (``action`` is the final action)."""
 
     purposes: list[str]
     rule_keys: list[str]
@@ -150,20 +169,23 @@ class Group:
     condition: Q
     #: the purposes column as stored (text); one list may be stored with different spacing
     stored: list[str] = field(default_factory=list)
+    status: str = DataItem.Status.ACTIVE
+    #: "end": items in use whose archive phase is over as well go straight to the final action
+    phase: str = ""
 
     @property
     def key(self) -> str:
-        return json.dumps(self.purposes)
+        text = json.dumps(self.purposes)
+        parts = [p for p in (self.status if self.status != DataItem.Status.ACTIVE else "", self.phase) if p]
+        return "|".join([text, *parts])
 
     def base_queryset(self) -> QuerySet[DataItem]:
         if connection.vendor == "postgresql":
             # jsonb equality matches every stored spelling of the list, without casting each row to text
-            return DataItem.objects.filter(status=DataItem.Status.ACTIVE, purposes=self.purposes).filter(
-                self.condition
-            )
+            return DataItem.objects.filter(status=self.status, purposes=self.purposes).filter(self.condition)
         return (
             DataItem.objects.alias(purposes_text=Cast("purposes", TextField()))
-            .filter(status=DataItem.Status.ACTIVE, purposes_text__in=self.stored)
+            .filter(status=self.status, purposes_text__in=self.stored)
             .filter(self.condition)
         )
 
@@ -175,31 +197,58 @@ class Group:
         return self.base_queryset().filter(held_q())
 
 
-def plan_groups(policy: Policy, today: dt.date) -> list[Group]:
-    """One group per distinct purpose list among active items whose purposes and rules the policy knows."""
+def _combos(status: str) -> dict[str, list[str]]:
+    """Distinct purpose lists (normalised JSON) of the items with this status -> their stored spellings."""
     combos: dict[str, list[str]] = {}
-    for stored in _stored_purpose_lists():
+    for stored in _stored_purpose_lists(status):
         try:
             value = json.loads(stored)
         except (TypeError, ValueError):
             continue
         if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
             combos.setdefault(json.dumps(value), []).append(stored)
-    groups = []
-    for text in sorted(combos):
-        purposes = json.loads(text)
-        known = [policy.purposes.get(p) for p in purposes]
-        if any(p is None or p.retention not in policy.retention for p in known):
-            continue  # unknown purposes: never swept (the register reports them)
-        cond = Q()
-        rule_keys = []
-        for purpose in known:
-            assert purpose is not None
-            rule = policy.retention[purpose.retention]
-            rule_keys.append(purpose.retention)
-            cond &= rule_condition(policy, purpose, rule, today)
-        action = rules.combined_action(policy.retention[k].action for k in rule_keys)
-        groups.append(Group(purposes, sorted(set(rule_keys)), action, cond, sorted(combos[text])))
+    return combos
+
+
+def plan_groups(policy: Policy, today: dt.date) -> list[Group]:
+    """One group per distinct purpose list and status among the items whose purposes and rules the policy
+    knows: active items first, then restricted ones, then archived ones (an item this run archives whose
+    archive phase is already over leaves in the same run)."""
+    groups: list[Group] = []
+    archiving: dict[str, list[str]] = {}
+    for status in (DataItem.Status.ACTIVE, DataItem.Status.RESTRICTED, DataItem.Status.ARCHIVED):
+        combos = _combos(status)
+        if status == DataItem.Status.ARCHIVED:
+            for text, stored in archiving.items():
+                combos[text] = sorted({*combos.get(text, []), *stored})
+        for text in sorted(combos):
+            purposes = json.loads(text)
+            known = [policy.purposes.get(p) for p in purposes]
+            if any(p is None or p.retention not in policy.retention for p in known):
+                continue  # unknown purposes: never swept (the register reports them)
+            archived = status == DataItem.Status.ARCHIVED
+            cond = Q()
+            ended = Q()
+            chosen: list[RetentionRule] = []
+            for purpose in known:
+                assert purpose is not None
+                rule = policy.retention[purpose.retention]
+                chosen.append(rule)
+                cond &= rule_condition(policy, purpose, rule, today, with_archive=archived)
+                ended &= rule_condition(policy, purpose, rule, today, with_archive=True)
+            rule_keys = sorted({p.retention for p in known if p is not None})
+            stored = sorted(combos[text])
+            if archived:
+                action = rules.final_action(chosen)
+            else:
+                action = rules.combined_action(r.action for r in chosen)
+                if action == "archive":
+                    archiving[text] = sorted({*archiving.get(text, []), *combos[text]})
+                    # items whose archive phase is over as well (old data imported late) are not archived
+                    # first: they go straight to the end
+                    final = rules.final_action(chosen)
+                    groups.append(Group(purposes, rule_keys, final, ended, stored, status, "end"))
+            groups.append(Group(purposes, rule_keys, action, cond, stored, status))
     return groups
 
 
@@ -217,14 +266,20 @@ SELECT p::text FROM sets WHERE p IS NOT NULL
 """
 
 
-def _stored_purpose_lists() -> list[str]:
-    """Each distinct ``purposes`` value of the active items, as stored (text)."""
+def _stored_purpose_lists(status: str = DataItem.Status.ACTIVE) -> list[str]:
+    """Each distinct ``purposes`` value of the items with this status, as stored (text)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_DISTINCT_PURPOSES_PG)
+            if status == DataItem.Status.ACTIVE:
+                cursor.execute(_DISTINCT_PURPOSES_PG)
+            else:
+                # few rows: the partial index ``item_kept_status_purposes`` holds exactly them
+                cursor.execute(
+                    "SELECT DISTINCT purposes::text FROM tutela_data_item WHERE status = %s", [str(status)]
+                )
             return [row[0] for row in cursor.fetchall()]
     return list(
-        DataItem.objects.filter(status=DataItem.Status.ACTIVE)
+        DataItem.objects.filter(status=status)
         .annotate(purposes_text=Cast("purposes", TextField()))
         .values_list("purposes_text", flat=True)
         .distinct()

@@ -46,7 +46,9 @@ class DataItem(models.Model):
     lookup = models.CharField(max_length=64, null=True, blank=True, help_text="blind index of an identifier")  # noqa: DJ001
     source = models.CharField(max_length=50)
     source_detail = models.CharField(max_length=300, blank=True)
-    collected_at = models.DateTimeField()
+    # what the source says; NULL when it said nothing (retention then counts from ``created_at``, the time
+    # Tutela received the item, never later than the real collection)
+    collected_at = models.DateTimeField(null=True, blank=True)
     purposes = models.JSONField(default=list)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
     provided_by_subject = models.BooleanField(default=False)
@@ -67,6 +69,12 @@ class DataItem(models.Model):
                 fields=["purposes", "collected_at"],
                 name="item_active_purposes_collected",
                 condition=models.Q(status="active"),
+            ),
+            # restricted and archived items are swept too (their periods run on): few, read by purpose set
+            models.Index(
+                fields=["status", "purposes"],
+                name="item_kept_status_purposes",
+                condition=models.Q(status__in=["restricted", "archived"]),
             ),
         ]
 

@@ -7,7 +7,6 @@ use them, so a row of a file and an API call are judged by exactly the same rule
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tutela.core.errors import FieldError
@@ -115,30 +114,43 @@ def purpose_allows(
     return None
 
 
+def source_allows(policy: Policy, purpose: str, source: str | None) -> bool:
+    """Does the purpose take data from this source (a purpose listing no sources takes any)?"""
+    p = policy.purposes.get(purpose)
+    return p is not None and (not source or not p.sources or source in p.sources)
+
+
 def default_purposes(
-    policy: Policy, *, category: str, controller: str, subject_type: str | None
+    policy: Policy,
+    *,
+    category: str,
+    controller: str,
+    subject_type: str | None,
+    source: str | None = None,
 ) -> list[str]:
-    """The purposes an item is collected for when none are given.
+    """The purposes an item is collected for when none are given: the policy's defaults, nothing more.
 
-    First the purposes the subject type declares in ``collected_for`` that may use this category of this
-    controller; when none of them does, every other purpose that may use it, except consent purposes
-    (recorded only once the person consents). So a prospect's e-mail address is collected for prospecting
-    only, and is not kept ten years because answering the authorities could also use it."""
-
-    def allowed(keys: Iterable[str]) -> list[str]:
-        return [
-            key
-            for key in keys
-            if purpose_allows(
-                policy, key, category=category, controller=controller, subject_type=subject_type
-            )
-            is None
-        ]
-
-    declared = (
-        policy.subject_types[subject_type].collected_for if subject_type in policy.subject_types else []
-    )
-    return allowed(declared) or allowed(k for k, p in policy.purposes.items() if p.legal_basis != "consent")
+    The defaults are the source's ``collected_for`` when it declares one, else the subject type's; of
+    those, the purposes that may use this category of this controller and subject type and take data
+    from this source. Nothing else is attached by default (issue 16): a member's national number does not
+    get the subsidies purpose, twenty years and an archive, because that purpose could use it — the
+    purposes must then be named (a mapping's ``purposes:``, the API's ``purposes``)."""
+    src = policy.sources.get(source) if source else None
+    if src is not None and src.collected_for:
+        declared = list(src.collected_for)
+    else:
+        declared = (
+            list(policy.subject_types[subject_type].collected_for)
+            if subject_type in policy.subject_types
+            else []
+        )
+    return [
+        key
+        for key in declared
+        if purpose_allows(policy, key, category=category, controller=controller, subject_type=subject_type)
+        is None
+        and source_allows(policy, key, source)
+    ]
 
 
 def check_special(policy: Policy, info: CategoryInfo, purposes: list[str], *, field: str) -> list[FieldError]:
@@ -184,13 +196,28 @@ def check_item(
             if reason:
                 errors.append(FieldError(reason, field=field))
     else:
-        chosen = default_purposes(policy, category=category, controller=controller, subject_type=subject_type)
+        chosen = default_purposes(
+            policy, category=category, controller=controller, subject_type=subject_type, source=source
+        )
         if not chosen and not info.special:
             who = f" for subject type {subject_type!r}" if subject_type else ""
+            could = [
+                key
+                for key in policy.purposes
+                if purpose_allows(
+                    policy, key, category=category, controller=controller, subject_type=subject_type
+                )
+                is None
+            ]
+            hint = (
+                f"; name the purposes it is collected for (the policy allows: {', '.join(could)})"
+                if could
+                else ""
+            )
             errors.append(
                 FieldError(
-                    f"no purpose of controller {controller!r}{who} uses category {category!r} "
-                    "(policy §4: data are collected only for a stated purpose)",
+                    f"no default purpose of controller {controller!r}{who} from source {source!r} uses "
+                    f"category {category!r} (policy §4: data are collected only for a stated purpose){hint}",
                     field=field,
                 )
             )

@@ -391,7 +391,10 @@ def item_rectify(
         now = clock.now()
         item.value, item.value_sealed, item.lookup = stored.value, stored.value_sealed, stored.lookup
         item.source, item.source_detail = source, source_detail[:300]
-        item.collected_at = collected_at or now
+        if collected_at is not None:
+            # a rectification corrects the value; the date the data were collected (which retention
+            # counts from) stays what the source said unless the new value's own date is given
+            item.collected_at = collected_at
         item.updated_at = now
         item.provided_by_subject = policy.sources[source].from_subject
         item.save()

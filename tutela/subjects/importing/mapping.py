@@ -8,8 +8,13 @@ any header to a default name, a category key, a row fact or ``ignore``::
       Naam: user.name.last
       Lid sinds: contract_start
       Interne code: ignore
+      Rijksregisternummer:          # a column may name the purposes its data are collected for
+        target: national_number
+        purposes: [subsidies-ip]
+    purposes: [member-management]   # optional: the purposes of every other column
 
-Errors name the mapping file's line.
+Without purposes, each column gets the policy's defaults for the subject type and source
+(``rules.default_purposes``), never every purpose that could use it. Errors name the mapping file's line.
 """
 
 from __future__ import annotations
@@ -64,6 +69,20 @@ class Column:
     header: str
     category: str | None = None  # a category key, or None for a fact / ignored column
     fact: str | None = None
+    #: the purposes the mapping names for this column (None: the policy's defaults)
+    purposes: list[str] | None = None
+    #: where those purposes are written (mapping file name and line), for errors
+    purposes_at: tuple[str | None, int | None] = (None, None)
+
+
+@dataclass
+class MappingFile:
+    """What a mapping file says: per header its target and line, per header the purposes it names, and
+    the purposes of every column that names none."""
+
+    targets: dict[str, tuple[str, int]]
+    purposes: dict[str, tuple[list[str], int]] = field(default_factory=dict)
+    file_purposes: tuple[list[str], int] | None = None
 
 
 @dataclass
@@ -94,6 +113,27 @@ def _norm(header: str) -> str:
 
 def read_mapping_file(path: Path) -> dict[str, tuple[str, int]]:
     """{header: (target, line)} from a mapping YAML file, with line-precise errors."""
+    return read_mapping(path).targets
+
+
+def _purpose_list(node: yaml.Node, name: str, errors: list[FieldError]) -> list[str] | None:
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.ScalarNode) and str(node.value).strip():
+        return [str(node.value).strip()]
+    if isinstance(node, yaml.SequenceNode) and node.value:
+        keys = [str(v.value).strip() for v in node.value if isinstance(v, yaml.ScalarNode)]
+        if len(keys) == len(node.value) and all(keys):
+            return list(dict.fromkeys(keys))
+    errors.append(
+        FieldError(
+            "purposes: expected a list of purpose keys, e.g. [member-management]", file=name, line=line
+        )
+    )
+    return None
+
+
+def read_mapping(path: Path) -> MappingFile:
+    """The whole mapping file (targets, and purposes per column or for the file), line-precise errors."""
     name = path.name
     try:
         text = path.read_text(encoding="utf-8")
@@ -124,8 +164,16 @@ def read_mapping_file(path: Path) -> dict[str, tuple[str, int]]:
             errors=[FieldError("expected 'column: target' lines", file=name, line=node.start_mark.line + 1)],
         )
     pairs = node.value
-    if len(pairs) == 1 and pairs[0][0].value == "columns":
-        inner = pairs[0][1]
+    errors: list[FieldError] = []
+    file_purposes: tuple[list[str], int] | None = None
+    top = {str(k.value): (k, v) for k, v in pairs if isinstance(k, yaml.ScalarNode)}
+    if "columns" in top and set(top) <= {"columns", "purposes"} and len(top) == len(pairs):
+        if "purposes" in top:
+            key_node, value_node = top["purposes"]
+            listed = _purpose_list(value_node, name, errors)
+            if listed:
+                file_purposes = (listed, key_node.start_mark.line + 1)
+        inner = top["columns"][1]
         if not isinstance(inner, yaml.MappingNode):
             raise InvalidInput(
                 f"{name}: 'columns' must be a mapping",
@@ -135,9 +183,29 @@ def read_mapping_file(path: Path) -> dict[str, tuple[str, int]]:
             )
         pairs = inner.value
     result: dict[str, tuple[str, int]] = {}
-    errors: list[FieldError] = []
+    purposes: dict[str, tuple[list[str], int]] = {}
     for key_node, value_node in pairs:
         line = key_node.start_mark.line + 1
+        if isinstance(key_node, yaml.ScalarNode) and isinstance(value_node, yaml.MappingNode):
+            # Header: {target: …, purposes: […]}
+            fields = {str(k.value): v for k, v in value_node.value if isinstance(k, yaml.ScalarNode)}
+            unknown = sorted(set(fields) - {"target", "purposes"})
+            target_node = fields.get("target")
+            if unknown or not isinstance(target_node, yaml.ScalarNode):
+                errors.append(
+                    FieldError(
+                        "a column given as a mapping needs 'target:' and may name 'purposes:' (nothing else)",
+                        file=name,
+                        line=line,
+                    )
+                )
+                continue
+            if "purposes" in fields:
+                listed = _purpose_list(fields["purposes"], name, errors)
+                if listed is None:
+                    continue
+                purposes[str(key_node.value).strip()] = (listed, fields["purposes"].start_mark.line + 1)
+            value_node = target_node
         if not isinstance(key_node, yaml.ScalarNode) or not isinstance(value_node, yaml.ScalarNode):
             errors.append(FieldError("each entry must be 'column name: target'", file=name, line=line))
             continue
@@ -151,14 +219,15 @@ def read_mapping_file(path: Path) -> dict[str, tuple[str, int]]:
         result[header] = (target, line)
     if errors:
         raise InvalidInput(f"{name}: the mapping file has errors", errors=errors)
-    return result
+    return MappingFile(result, purposes, file_purposes)
 
 
 def build_mapping(
     policy: Policy, headers: list[str], *, mapping_file: Path | None, file_name: str
 ) -> Mapping:
     """Decide what every column holds; every problem (unknown target, missing column …) is reported."""
-    explicit: dict[str, tuple[str, int]] = read_mapping_file(mapping_file) if mapping_file else {}
+    read = read_mapping(mapping_file) if mapping_file else MappingFile({})
+    explicit = read.targets
     mname = mapping_file.name if mapping_file else None
     errors: list[FieldError] = []
     by_fold = {h.casefold(): i for i, h in enumerate(headers)}
@@ -201,6 +270,16 @@ def build_mapping(
         else:
             ignored.append(header)
             continue
+        named = next((v for h, v in read.purposes.items() if h.casefold() == header.casefold()), None)
+        if named is None and read.file_purposes and column.category:
+            named = read.file_purposes
+        if named is not None:
+            if not column.category:
+                errors.append(
+                    FieldError(f"column {header!r} holds no personal data: it takes no purposes", **where)  # type: ignore[arg-type]
+                )
+                continue
+            column.purposes, column.purposes_at = list(named[0]), (mname, named[1])
         key = column.fact or column.category or ""
         if key in taken:
             errors.append(

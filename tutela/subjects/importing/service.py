@@ -13,11 +13,17 @@ from django.db import connection, transaction
 
 from tutela.accounts.permissions import require_controller
 from tutela.accounts.principal import Principal
+from tutela.core import clock
 from tutela.core.errors import FieldError, InvalidInput
 from tutela.policy.selectors import active_policy
 from tutela.subjects.importing.mapping import build_mapping
 from tutela.subjects.importing.reader import read_table
-from tutela.subjects.importing.validate import forget_normalised, plan_columns, validate_table
+from tutela.subjects.importing.validate import (
+    expired_rows,
+    forget_normalised,
+    plan_columns,
+    validate_table,
+)
 from tutela.subjects.importing.writer import (
     Context,
     Counts,
@@ -44,6 +50,8 @@ class ImportReport:
     items_created: int = 0
     items_updated: int = 0
     ignored_columns: list[str] = field(default_factory=list)
+    #: rows already past retention, imported because ``accept_expired`` said so
+    expired: list[FieldError] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +67,7 @@ class ImportReport:
             "file": self.file,
             "sha256": self.sha256,
             "ignored_columns": self.ignored_columns,
+            "expired": [{"row": e.row, "column": e.field, "message": e.message} for e in self.expired],
         }
 
 
@@ -89,11 +98,13 @@ def import_file(
     source_detail: str = "",
     progress: Progress | None = None,
     principal: Principal,
+    accept_expired: bool = False,
 ) -> ImportReport:
     """Import people and their data from a CSV or XLSX file, all or nothing unless ``partial``.
 
     Raises InvalidInput for a file that cannot be read or mapped at all (nothing written). Row errors
-    are returned in the report; without ``partial`` any row error refuses the whole file."""
+    are returned in the report; without ``partial`` any row error refuses the whole file. Rows already
+    past retention by their own dates are row errors unless ``accept_expired`` (then listed as expired)."""
     require_controller(principal, controller)
     progress = progress or Progress()
     policy = active_policy()
@@ -112,6 +123,14 @@ def import_file(
     finally:
         forget_normalised()  # the cache held clear identifiers: drop them with the import
     progress.advance(len(table.rows) % 1000)
+    expired = expired_rows(policy, mapping, plans, good, subject_type=subject_type, today=clock.today())
+    if expired and not accept_expired:
+        late = {e.row for e in expired}
+        good = [row for row in good if row.number not in late]
+        errors = sorted([*errors, *expired], key=lambda e: e.row or 0)
+        rejected += len(late)
+    elif expired:
+        report.expired = expired
     counts = Counts()
     with transaction.atomic():
         _serialise_imports()

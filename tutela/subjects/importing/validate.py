@@ -78,12 +78,17 @@ def plan_columns(
             controller=controller,
             subject_type=subject_type,
             source=source,
-            purposes=None,
+            purposes=column.purposes,
             field=column.header,
         )
         if errs:
+            file, line = column.purposes_at
+            named = " (purposes named in the mapping)" if column.purposes else ""
             errors.extend(
-                FieldError(f"column {column.header!r}: {e.message}", field=column.header) for e in errs
+                FieldError(
+                    f"column {column.header!r}: {e.message}{named}", field=column.header, file=file, line=line
+                )
+                for e in errs
             )
             continue
         info = rules.category_info(policy, column.category)
@@ -248,3 +253,73 @@ def validate_table(
         if advance is not None and n % 1000 == 0:
             advance(1000)  # type: ignore[operator]
     return good, errors, rejected
+
+
+def expired_rows(
+    policy: Policy,
+    mapping: Mapping,
+    plans: list[ColumnPlan],
+    rows: list[Row],
+    *,
+    subject_type: str,
+    today: dt.date,
+) -> list[FieldError]:
+    """Rows whose data are already past retention by the row's own facts (a contract that ended long ago,
+    an interest shown years back, an old collection date): importing them would keep what the policy says
+    is gone. One error per row, naming the column whose date decides (issue 16)."""
+    from tutela.retention import rules as retention
+
+    types = {key: st.relationship for key, st in policy.subject_types.items()}
+    trigger_fact = {
+        "contract_end": "contract_end",
+        "books_closed": "contract_end",
+        "last_interest": "last_interest_at",
+        "collected": "collected_at",
+        "recorded": "collected_at",
+        "last_activity": "collected_at",
+        "unsubscribed": "contract_end",
+    }
+    by_category = {plan.category: plan for plan in plans}
+    errors: list[FieldError] = []
+    for row in rows:
+        rel = retention.RelationshipFact(
+            subject_type, row.contract_start, row.contract_end, row.last_interest
+        )
+        collected = row.collected_at.astimezone(clock.BRUSSELS).date() if row.collected_at else None
+        worst: tuple[dt.date, str, str] | None = None
+        for cell in row.cells:
+            plan = by_category.get(cell.category)
+            if plan is None or not plan.purposes:
+                continue
+            parts = []
+            for key in plan.purposes:
+                purpose = policy.purposes[key]
+                rule = policy.retention[purpose.retention]
+                facts = retention.facts_for_purpose(
+                    collected_on=collected,
+                    received_on=None,  # the day of the import is no fact: only the row's dates count
+                    relationships=[rel],
+                    relationship_types=types,
+                    purpose_kinds=purpose.subject_types,
+                    today=today,
+                )
+                parts.append((rule, facts))
+            due = retention.item_due_on(parts)
+            if due is None or due > today:
+                continue
+            last = max(parts, key=lambda p: retention.rule_due_on(*p) or dt.date.min)[0]
+            if worst is None or due > worst[0]:
+                worst = (due, plan.header, last.trigger)
+        if worst is None:
+            continue
+        due, header, trigger = worst
+        fact = mapping.fact(trigger_fact.get(trigger, "collected_at")) or mapping.fact("collected_at")
+        errors.append(
+            FieldError(
+                f"already past retention on {due.isoformat()} (column {header!r} and the row's dates): "
+                "refused; import it anyway with --accept-expired (the next retention sweep removes it)",
+                field=fact.header if fact else header,
+                row=row.number,
+            )
+        )
+    return errors

@@ -148,7 +148,7 @@ class Held(NamedTuple):
     lookup: str | None
     source: str
     source_detail: str
-    collected_at: dt.datetime
+    collected_at: dt.datetime | None
 
 
 class Rel(NamedTuple):
@@ -168,14 +168,14 @@ def _same(item: Held, cell: Cell) -> bool:
 
 
 def _provenance(
-    pk: int, category: str, source: str, detail: str, at: dt.datetime, value: str | None
+    pk: int, category: str, source: str, detail: str, at: dt.datetime | None, value: str | None
 ) -> dict[str, Any]:
     return {
         "item": pk,
         "category": category,
         "source": source,
         "source_detail": detail,
-        "collected_at": at.isoformat(),
+        "collected_at": at.isoformat() if at else None,
         **({} if value is None else {"value": value}),
     }
 
@@ -267,7 +267,8 @@ class ItemRows:
         self.now_db = dt_value(now)
         self.lines: list[str] = []
         self.rows: list[tuple[Any, ...]] = []
-        self._moments: dict[dt.datetime | None, Any] = {None: self.now_db}
+        # no date in the file: the collection date is unknown (NULL), never the time of the import
+        self._moments: dict[dt.datetime | None, Any] = {None: None}
         if self.copy:
             tail = "\t".join(
                 copy_text(v)
@@ -285,7 +286,7 @@ class ItemRows:
             )
             self._head = {cat: f"\t{copy_escape(cat)}\t" for cat in purposes}
             self._tail = {cat: f"\t{copy_escape(p)}\t{tail}\n" for cat, p in purposes.items()}
-            self._moments = {None: copy_text(self.now_db)}
+            self._moments = {None: "\\N"}
 
     def __len__(self) -> int:
         return len(self.lines) if self.copy else len(self.rows)
@@ -462,13 +463,14 @@ def write_batch(
                                 cell.lookup,
                                 ctx.source,
                                 detail,
-                                now,
+                                row.collected_at,
                             )
                         ]
                         continue
                     old = held_items[0]
                     touched.update(lk for lk in (old.lookup, cell.lookup) if lk)
-                    at = row.collected_at or now
+                    # a new value keeps the item's collection date unless the file states one
+                    at = row.collected_at or old.collected_at
                     item_updates.append(
                         (
                             cell.value,
@@ -476,7 +478,7 @@ def write_batch(
                             cell.lookup,
                             ctx.source,
                             detail,
-                            dt_value(at),
+                            dt_value(at) if at else None,
                             purposes[cell.category],
                             ctx.from_subject,
                             now_db,
@@ -600,19 +602,21 @@ def _wanted_dates(
     """The relationship dates these rows state (defaults only for a relationship not yet recorded)."""
     wanted: dict[str, dt.date | None] = {}
     for row in group:
-        collected = (row.collected_at or now).astimezone(clock.BRUSSELS).date()
+        # the source's dates only: the day of the import is no fact about the person
+        collected = row.collected_at.astimezone(clock.BRUSSELS).date() if row.collected_at else None
         if row.contract_start:
             wanted["started_on"] = row.contract_start
         if row.contract_end:
             wanted["ended_on"] = row.contract_end
         if row.last_interest:
             wanted["last_interest_on"] = row.last_interest
-        elif ctx.relationship == "interest" and not exists:
+        elif ctx.relationship == "interest" and not exists and collected:
             wanted.setdefault("last_interest_on", collected)
         if (
             ctx.relationship in ("subscription", "participation", "visit")
             and not row.contract_start
             and not exists
+            and collected
         ):
             wanted.setdefault("started_on", collected)
     return wanted

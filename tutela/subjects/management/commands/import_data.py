@@ -55,6 +55,11 @@ class Command(TutelaCommand):
         )
         parser.add_argument("--mapping", help="YAML file mapping column names to categories or row facts")
         parser.add_argument("--partial", action="store_true", help="import the good rows, report the others")
+        parser.add_argument(
+            "--accept-expired",
+            action="store_true",
+            help="import rows already past retention by their own dates (listed as expired; the next sweep removes them)",
+        )
         parser.add_argument("--errors-out", help="write the row errors to this CSV file")
         parser.add_argument(
             "--source-detail", default="", help="free provenance detail (e.g. Moniteur belge 2026-03-14)"
@@ -72,6 +77,7 @@ class Command(TutelaCommand):
                 source_detail=o.get("source_detail") or "",
                 progress=progress,
                 principal=cli_principal(),
+                accept_expired=bool(o.get("accept_expired")),
             )
         if o.get("errors_out") and report.errors:
             write_error_csv(Path(o["errors_out"]), report.errors)

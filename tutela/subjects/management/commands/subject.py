@@ -76,7 +76,7 @@ def _print(data: dict[str, Any]) -> None:
             item["value"],
             item["controller"],
             item["source"] + (f" ({item['source_detail']})" if item["source_detail"] else ""),
-            item["collected_at"][:10],
+            (item["collected_at"] or "unknown")[:10],
             ", ".join(item["purposes"]),
             item["status"],
         )
