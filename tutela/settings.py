@@ -171,6 +171,8 @@ AXES_HANDLER = "tutela.accounts.lockout.LoginThrottle"
 AXES_RESET_ON_SUCCESS = True
 # TUTELA_ENROLMENT_HOURS: hours an authenticator enrolment link (`tutela user enrol`) stays valid.
 TUTELA_ENROLMENT_HOURS = env_int("TUTELA_ENROLMENT_HOURS", 24, minimum=1)
+# a seed reaches only its person: the admin shows no TOTP key, QR code or backup code (docs/web.md)
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("nl", "Nederlands")]

@@ -193,3 +193,30 @@ def test_deactivating_a_user_records_before_and_after(staff_client: Any, make_st
     assert entry.actor == _actor(staff_client) and entry.object_id == str(user.pk)
     assert entry.payload["changes"]["is_active"] == {"before": True, "after": False}
     assert "password" not in entry.payload["changes"]
+
+
+def test_the_admin_never_shows_a_seed_nor_adds_a_device(staff_client: Any, make_staff: Any) -> None:
+    """A second factor reaches only its person: the DPO sees and deletes devices, never their keys."""
+    import base64
+
+    user, _, device = make_staff("staff", controller="crm-asbl")
+    seed_hex = device.key
+    seed_b32 = base64.b32encode(device.bin_key).decode()
+    pages = [
+        staff_client.get("/admin/otp_totp/totpdevice/"),
+        staff_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/"),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert seed_hex not in html and seed_b32 not in html and "qrcode" not in html
+    assert staff_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/config/").status_code == 403
+    assert staff_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/qrcode/").status_code == 403
+    assert staff_client.get("/admin/otp_totp/totpdevice/add/").status_code == 403
+    assert staff_client.get("/admin/otp_static/staticdevice/add/").status_code == 403
+    r = staff_client.post(
+        "/admin/otp_totp/totpdevice/add/",
+        {"user": user.pk, "name": "planted", "key": "00" * 20, "confirmed": "on"},
+    )
+    assert r.status_code == 403
+    assert not TOTPDevice.objects.filter(name="planted").exists()

@@ -98,8 +98,8 @@ admin/r/<path:content_type_id>/<path:object_id>/ login    login    login    logi
 admin/<app_label>/                               login    login    login    login    login    404      200      404      login
 admin/<url>                                      login    login    login    login    login    404      404      404      login
 admin/auth/user/<id>/password/                   login    login    login    login    login    403      200      403      login
-admin/otp_totp/totpdevice/<int:pk>/config/       login    login    login    login    login    403      200      403      login
-admin/otp_totp/totpdevice/<int:pk>/qrcode/       login    login    login    login    login    403      200      403      login
+admin/otp_totp/totpdevice/<int:pk>/config/       login    login    login    login    login    403      403      403      login
+admin/otp_totp/totpdevice/<int:pk>/qrcode/       login    login    login    login    login    403      403      403      login
 """
 # Notes on rows that are not obvious:
 # - a verified session on /staff/verify/ has no pending login any more: it is sent to the login page;
@@ -118,8 +118,8 @@ admin/otp_totp/totpdevice/<int:pk>/qrcode/       login    login    login    logi
 ADMIN_REGISTERS = {
     "auth.group": "add delete",
     "auth.user": "add delete",
-    "otp_totp.totpdevice": "add delete",  # a lost phone: the DPO deletes the device (docs/web.md)
-    "otp_static.staticdevice": "add delete",
+    "otp_totp.totpdevice": "delete",  # a lost phone: the DPO deletes it; devices enrol by link only
+    "otp_static.staticdevice": "delete",
     "axes.accessattempt": "delete",  # lifting a lockout
     "axes.accesslog": "delete",
     "axes.accessfailurelog": "delete",

@@ -189,6 +189,14 @@ class EnrolmentTokenAdmin(AuditedAdmin):
         return False
 
 
+def _no_add(self: Any, request: HttpRequest) -> bool:
+    return False
+
+
+def _no_change(self: Any, request: HttpRequest, obj: Any = None) -> bool:
+    return False
+
+
 def _audited(model: type[models.Model], extra: dict[str, Any] | None = None) -> None:
     """Register ``model`` again with its current admin class made an :class:`AuditedAdmin`."""
     current = admin.site._registry.get(model)
@@ -212,8 +220,11 @@ def _audit_other_registers() -> None:
         reset_and_issue_enrolment_link,
     ]
     _audited(get_user_model(), {"actions": actions})
-    for model in (Group, TOTPDevice, StaticDevice):
-        _audited(model)
+    _audited(Group)
+    # second factors are enrolled only by their person, with an enrolment link: the admin views and
+    # deletes devices (a lost phone) but neither adds one nor edits a device's backup codes
+    _audited(TOTPDevice, {"has_add_permission": _no_add})
+    _audited(StaticDevice, {"has_add_permission": _no_add, "has_change_permission": _no_change})
     try:
         from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     except ImportError:  # pragma: no cover - axes is installed with Tutela
