@@ -102,13 +102,15 @@ def test_no_lookup_by_name_is_left_in_erasure_merge_and_the_sweep() -> None:
     import inspect
 
     from tutela.retention import sweep
-    from tutela.rights import erasure, register
+    from tutela.rights import access, erasure, register
     from tutela.subjects import reading, services
 
     for module in (erasure, sweep, reading):
         source = inspect.getsource(module)
         assert "_optional(" not in source and "import_module" not in source, module.__name__
-    assert "call_service" not in inspect.getsource(register)
+    for module in (register, access):
+        source = inspect.getsource(module)
+        assert "call_service" not in source and "_optional" not in source, module.__name__
     assert "subject_merged" not in inspect.getsource(services)
 
 

@@ -65,22 +65,22 @@ def redact_others(text: str, own: set[str]) -> str:
 
 
 def _retention_words(rule: Any, language: str) -> str:
-    fn = register._optional("tutela.policy.wording", "retention_in_words")
-    if fn is not None:
-        try:
-            return str(fn(rule, language))
-        except Exception:  # wording is a nicety; the rule's own description is the fallback
-            log.warning("retention wording failed for %s", getattr(rule, "name", rule), exc_info=True)
+    from tutela.policy.wording import retention_in_words
+
+    try:
+        return str(retention_in_words(rule, language))
+    except Exception:  # wording is a nicety; the rule's own description is the fallback
+        log.warning("retention wording failed for %s", getattr(rule, "name", rule), exc_info=True)
     return str(rule.description)
 
 
 def _basis_words(basis: str, language: str) -> str:
-    fn = register._optional("tutela.policy.wording", "legal_basis_in_words")
-    if fn is not None:
-        try:
-            return str(fn(basis, language))
-        except Exception:  # wording is a nicety; the key is the fallback
-            log.warning("legal basis wording failed for %s", basis, exc_info=True)
+    from tutela.policy.wording import legal_basis_in_words
+
+    try:
+        return str(legal_basis_in_words(basis, language))
+    except Exception:  # wording is a nicety; the key is the fallback
+        log.warning("legal basis wording failed for %s", basis, exc_info=True)
     return basis.replace("_", " ")
 
 

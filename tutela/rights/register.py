@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable
-from importlib import import_module
 from typing import Any
 
 from tutela.accounts.principal import Principal
@@ -15,11 +14,6 @@ from tutela.core.errors import FieldError, InvalidInput, TutelaError
 from tutela.subjects.models import DataItem, Subject
 
 LIVE_STATUSES = ("active", "restricted", "archived")
-
-
-def _optional(module: str, name: str) -> Any:
-    """Deprecated: only the access package's wording look-ups still use it; import the function instead."""
-    return getattr(import_module(module), name, None)
 
 
 def identifier_kind(raw: str) -> str:
