@@ -119,25 +119,27 @@ def test_cli_archive_open_needs_a_user_with_access(archived: Any) -> None:
 def test_holds_validate_and_are_found(policy: Any, frozen: Any) -> None:
     subject, items = person_with(kind="member", purposes=["member-management"], collected_on=D(2020, 1, 1))
     with pytest.raises(InvalidInput) as exc:
-        legal_hold_place(case_ref="", reason="", window_start=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        legal_hold_place(
+            principal=SYSTEM, case_ref="", reason="", window_start=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        )
     fields = {e.field for e in exc.value.errors}
     assert {"case_ref", "reason", "subject_id", "camera"} <= fields
     with pytest.raises(InvalidInput):
-        legal_hold_place(item_ids=[999999], case_ref="X", reason="Y")
-    hold = legal_hold_place(item_ids=[items[0].pk], case_ref="C-1", reason="evidence")
+        legal_hold_place(principal=SYSTEM, item_ids=[999999], case_ref="X", reason="Y")
+    hold = legal_hold_place(principal=SYSTEM, item_ids=[items[0].pk], case_ref="C-1", reason="evidence")
     assert is_held(item_id=items[0].pk)
     assert not is_held(item_id=items[1].pk)
     assert is_held(subject_id=subject.pk)
-    assert [h.pk for h in holds_for_subject(subject.pk)] == [hold.pk]
+    assert [h.pk for h in holds_for_subject(subject.pk, principal=SYSTEM)] == [hold.pk]
     assert items[0].pk in set(held_item_ids().values_list("item_id", flat=True))
-    legal_hold_release(hold_id=hold.pk, reason="done")
+    legal_hold_release(principal=SYSTEM, hold_id=hold.pk, reason="done")
     assert not is_held(subject_id=subject.pk)
     with pytest.raises(Refused):
-        legal_hold_release(hold_id=hold.pk, reason="again")
+        legal_hold_release(principal=SYSTEM, hold_id=hold.pk, reason="again")
     with pytest.raises(NotFound):
-        legal_hold_release(hold_id=123456, reason="x")
+        legal_hold_release(principal=SYSTEM, hold_id=123456, reason="x")
     with pytest.raises(InvalidInput):
-        legal_hold_release(hold_id=hold.pk, reason=" ")
+        legal_hold_release(principal=SYSTEM, hold_id=hold.pk, reason=" ")
     actions = list(
         AuditEntry.objects.filter(action__startswith="retention.hold").values_list("action", flat=True)
     )
@@ -181,7 +183,7 @@ def test_retention_summary_states_periods_in_words_and_due_dates(policy: Any, fr
         ended_on=D(2020, 6, 30),
         items=1,
     )
-    summary = retention_summary_for_subject(subject.pk, "en")
+    summary = retention_summary_for_subject(subject.pk, principal=SYSTEM, lang="en")
     assert len(summary) == 1
     entry = summary[0]
     # member: 30 June 2020 + 10 years; accounting: archived from 1 January 2021 (books of 2020 closed),
@@ -199,8 +201,8 @@ def test_retention_summary_states_periods_in_words_and_due_dates(policy: Any, fr
         "ten years after the end of the contract",
         "10 years after the end of the contract",
     )
-    fr = retention_summary_for_subject(subject.pk, "fr")[0]["purposes"][0]["in_words"]
-    nl = retention_summary_for_subject(subject.pk, "nl")[0]["purposes"][0]["in_words"]
+    fr = retention_summary_for_subject(subject.pk, principal=SYSTEM, lang="fr")[0]["purposes"][0]["in_words"]
+    nl = retention_summary_for_subject(subject.pk, principal=SYSTEM, lang="nl")[0]["purposes"][0]["in_words"]
     assert fr in ("dix ans après la fin du contrat", "10 ans après la fin du contrat")
     assert nl in ("tien jaar na het einde van het contract", "10 jaar na het einde van het contract")
 

@@ -61,6 +61,7 @@ def test_files_past_their_rule_are_deleted_unless_a_camera_hold_covers_them(
     tree: dict[str, Path], tmp_path: Path
 ) -> None:
     legal_hold_place(
+        principal=SYSTEM,
         camera="parking",
         window_start=dt.datetime(2026, 10, 1, 21, 0, tzinfo=clock.BRUSSELS),
         window_end=dt.datetime(2026, 10, 1, 23, 0, tzinfo=clock.BRUSSELS),

@@ -152,9 +152,14 @@ def test_dry_run_json_report_says_why(people: dict[str, Any], tmp_path: Path) ->
 @pytest.mark.django_db
 def test_a_held_person_survives_and_goes_once_released(people: dict[str, Any]) -> None:
     member = people["old_member"][0]
-    hold = legal_hold_place(subject_id=member.pk, case_ref="Court of Brussels 2026/123", reason="litigation")
+    hold = legal_hold_place(
+        principal=SYSTEM, subject_id=member.pk, case_ref="Court of Brussels 2026/123", reason="litigation"
+    )
     item_hold = legal_hold_place(
-        item_ids=[people["old_prospect"][1][0].pk], case_ref="APD control 42", reason="control"
+        principal=SYSTEM,
+        item_ids=[people["old_prospect"][1][0].pk],
+        case_ref="APD control 42",
+        reason="control",
     )
     result = retention_sweep(principal=SYSTEM).as_dict()
     assert (result["erased"], result["held"], result["due"]) == (2, 3, 5)

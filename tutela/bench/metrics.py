@@ -197,7 +197,9 @@ def access_package(subjects: int) -> list[Metric]:
     ids = _sample_subjects(None, 300, seed=3)
 
     def product(sid: int) -> None:
-        package_bytes(build_data(sid, language="en"), "en")
+        from tutela.accounts.principal import system_principal
+
+        package_bytes(build_data(sid, language="en", principal=system_principal("bench")), "en")
 
     def raw(sid: int) -> None:
         with connection.cursor() as cur:
