@@ -271,3 +271,34 @@ def test_a_public_subscription_is_logged_as_anonymous_whatever_the_context(
     entry = AuditEntry.objects.filter(action="newsletter.subscribe").latest("seq")
     assert entry.actor == "anonymous"
     json.dumps(entry.payload)  # nothing but plain data in the payload
+
+
+# ---------------------------------------------------------------- the CLI: the operator, named
+
+
+def test_the_cli_records_and_reads_as_the_operator(
+    cli: Any, register_policy_file: Any, tmp_path: Any
+) -> None:
+    env = {"TUTELA_POLICY_FILE": str(register_policy_file)}
+    assert cli("init", env=env).returncode == 0
+    source = tmp_path / "members.csv"
+    source.write_text("email,last_name\ncli.person@example.be,Peeters\n", encoding="utf-8")
+    imported = cli(
+        "import", str(source), "--controller", "crm-asbl", "--subject-type", "member", "--source", "direct"
+    )
+    assert imported.returncode == 0, imported.stderr
+    given = cli(
+        "consent",
+        "give",
+        "cli.person@example.be",
+        "--purpose",
+        "newsletter",
+        "--controller",
+        "ac-cs",
+        "--json",
+    )
+    assert given.returncode == 0, given.stderr
+    history = cli("consent", "history", "cli.person@example.be", "--json").json()["consents"]
+    assert [(e["controller"], e["recorded_by"][:4]) for e in history] == [("ac-cs", "cli:")]
+    shown = cli("subject", "show", "cli.person@example.be", "--json").json()
+    assert [c["controller"] for c in shown["consents"]] == ["ac-cs"]  # the operator sees the whole group
