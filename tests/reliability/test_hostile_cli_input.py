@@ -45,6 +45,11 @@ HOSTILE: dict[str, Callable[[Path], Path]] = {
     "utf-16": lambda d: _write(d / "utf16.csv", "email,first_name\nann@example.org,Ann\n".encode("utf-16")),
     "bad-json": lambda d: _write(d / "facts.json", b'{"data_categories": [user.name,}'),
     "bad-yaml": lambda d: _write(d / "doc.yaml", b"controllers:\n  - a: [b\n   c: }\n"),
+    "deep-json": lambda d: _write(d / "deep.json", b"[" * 100_000 + b"]" * 100_000),
+    "deep-yaml": lambda d: _write(d / "deep.yaml", b"a: " + b"[" * 100_000 + b"]" * 100_000 + b"\n"),
+    "lone-surrogate": lambda d: _write(
+        d / "surrogate.json", b'{"data_categories": ["\\ud800"], "controllers": "\\udfff"}'
+    ),
     "huge-field": lambda d: _write(
         d / "huge.csv", b"email,first_name\nann@example.org," + b"x" * 3_000_000 + b"\n"
     ),
@@ -110,6 +115,7 @@ def test_hostile_file_input_is_refused_clearly(command: str, kind: str, tmp_path
         return
     assert code == 2, f"`tutela {command}` on {kind} input exited {code}: {err[-400:]}"
     assert (err + out).strip(), "no message saying what is wrong"
+    assert "unexpected" not in err, f"hostile input is foreseeable: {err[-300:]}"
     assert AuditEntry.objects.count() == before, "a refused input changed something"
 
 

@@ -90,6 +90,10 @@ class TutelaCommand(BaseCommand):
         except KeyboardInterrupt:
             sys.stderr.write("interrupted\n")
             sys.exit(130)
+        except RecursionError:  # a file nested thousands deep (JSON, YAML): bad input, not a fault of ours
+            fail_plainly("the input nests too deeply to be read", as_json)
+        except UnicodeEncodeError:  # text with lone surrogates, from a file or an escape such as "\\ud800"
+            fail_plainly("the input holds text that is not valid Unicode (a lone surrogate)", as_json)
         except Exception as exc:
             fail_unexpectedly(exc, self.__module__.rsplit(".", 1)[-1], as_json)
         self._emit(result, as_json)
