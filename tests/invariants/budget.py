@@ -1,7 +1,7 @@
 """The size of the invariant machines: small enough for `make test` on two cores, larger on demand.
 
-``TUTELA_INVARIANT_EXAMPLES`` sets how many random sequences each machine plays (default 6) and
-``TUTELA_INVARIANT_STEPS`` how many steps each sequence has (default 14);
+``TUTELA_INVARIANT_EXAMPLES`` sets how many random sequences each machine plays and ``TUTELA_INVARIANT_STEPS``
+how many steps each sequence has (each machine names its own defaults, sized for CI);
 ``TUTELA_INVARIANT_RANDOM=1`` plays new random sequences each run (the default is derandomised, so CI plays
 the same sequences every time)."""
 

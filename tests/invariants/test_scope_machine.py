@@ -788,7 +788,7 @@ def test_nobody_reaches_outside_their_scope(
     Machine.world = world
     started = dt.datetime.now(tz=dt.UTC)
     try:
-        run_state_machine_as_test(Machine, settings=machine_settings(examples=6, steps=14))
+        run_state_machine_as_test(Machine, settings=machine_settings(examples=8, steps=16))
     finally:
         seconds = (dt.datetime.now(tz=dt.UTC) - started).total_seconds()
         print(f"\nscope machine: {seconds:.1f}s; calls:")
