@@ -167,3 +167,33 @@ def test_holds_left_on_duplicates_merged_before_follow_them_when_migrating(polic
     migration = importlib.import_module("tutela.retention.migrations.0003_holds_follow_merges")
     migration.follow_merges(apps, None)
     assert LegalHold.objects.get(pk=hold.pk).subject_id == third.pk
+
+
+def test_breach_and_policy_notices_follow_once_per_breach_and_version(policy: Any) -> None:
+    from tests.factories.breaches import report
+    from tutela.breaches.models import BreachSubject
+    from tutela.breaches.services import breach_record_investigation
+    from tutela.core import clock
+    from tutela.portal.models import PolicyChangeNotice
+
+    kept, dup = prospect(JAN), prospect("jan.other@example.be")
+    both, only_dup = report(), report()
+    breach_record_investigation(breach_id=both.pk, identifiers=[JAN, "jan.other@example.be"])
+    breach_record_investigation(breach_id=only_dup.pk, identifiers=["jan.other@example.be"])
+    for person in (kept, dup):  # the same version's notice for both records
+        PolicyChangeNotice.objects.create(version_number=3, subject=person, created_at=clock.now())
+    PolicyChangeNotice.objects.create(version_number=4, subject=dup, created_at=clock.now())
+
+    subject_merge(keep=kept, duplicate=dup, principal=SYSTEM)
+
+    assert sorted(BreachSubject.objects.filter(subject=kept).values_list("breach_id", flat=True)) == sorted(
+        [both.pk, only_dup.pk]
+    )
+    assert not BreachSubject.objects.filter(subject=dup).exists()
+    assert sorted(
+        PolicyChangeNotice.objects.filter(subject=kept).values_list("version_number", flat=True)
+    ) == [3, 4]
+    assert not PolicyChangeNotice.objects.filter(subject=dup).exists()
+    moved = AuditEntry.objects.get(action="subject.merge").payload["moved_elsewhere"]
+    assert moved["breaches"]["breach_subjects"] == 1 and moved["breaches"]["breach_subjects_merged"] == 1
+    assert moved["portal"]["policy_notices"] == 1 and moved["portal"]["policy_notices_merged"] == 1
