@@ -74,3 +74,47 @@ def test_sql_equals_the_rules_with_unknown_dates_and_every_status(
     assert 0 < len(selected) < len(items)
     kinds_selected = {i.status for i in items if i.id in selected}
     assert DataItem.Status.ARCHIVED in kinds_selected and DataItem.Status.RESTRICTED in kinds_selected
+
+
+@pytest.mark.django_db
+def test_the_archive_ends_and_restricted_items_are_swept_unless_held(policy: Any, frozen: Any) -> None:
+    """Issue 16: in a run years later archived and restricted items were all still there."""
+    from tests.factories.retention import person_with
+    from tutela.accounts.principal import SYSTEM
+    from tutela.retention.services import legal_hold_place
+    from tutela.retention.sweep import retention_sweep
+
+    # left 30 June 2016: member rule over 30 June 2026; books of 2016 archived until 1 January 2027
+    archived, _ = person_with(
+        kind="member",
+        purposes=["member-management", "accounting"],
+        collected_on=dt.date(2010, 1, 1),
+        ended_on=dt.date(2016, 6, 30),
+    )
+    # prospects last interested in 2024 (one year: due in 2025), their items restricted
+    restricted, _ = person_with(
+        kind="prospect",
+        purposes=["prospecting"],
+        collected_on=dt.date(2024, 1, 1),
+        last_interest_on=dt.date(2024, 2, 1),
+    )
+    held, _ = person_with(
+        kind="prospect",
+        purposes=["prospecting"],
+        collected_on=dt.date(2024, 1, 1),
+        last_interest_on=dt.date(2024, 2, 1),
+    )
+    DataItem.objects.filter(subject__in=[restricted, held]).update(status=DataItem.Status.RESTRICTED)
+    legal_hold_place(principal=SYSTEM, subject_id=held.pk, case_ref="Court 2026/1", reason="claim")
+
+    first = retention_sweep(principal=SYSTEM).as_dict()
+    assert (first["archived"], first["erased"], first["held"]) == (2, 2, 2)
+    assert set(DataItem.objects.filter(subject=archived).values_list("status", flat=True)) == {"archived"}
+    assert not DataItem.objects.filter(subject=restricted).exists()
+    assert DataItem.objects.filter(subject=held, status=DataItem.Status.RESTRICTED).count() == 2
+
+    frozen.move_to(dt.datetime(2027, 1, 1, 12, tzinfo=dt.UTC))
+    later = retention_sweep(principal=SYSTEM).as_dict()
+    assert later["erased"] == 2
+    assert not DataItem.objects.filter(subject=archived).exists()
+    assert DataItem.objects.filter(subject=held).count() == 2  # the hold still stands
