@@ -139,6 +139,7 @@ class Item:
     holds: set[int] = field(default_factory=set)
     unsure: bool = False  # a hold moved onto its person by a merge: whether it covers this item is open
     gone: bool = False  # the machine saw it leave
+    erased_on_request: bool = False  # an erasure request took it (the person asked; nothing needed it)
 
 
 @dataclass
@@ -155,6 +156,8 @@ class Person:
 
 class LifecycleMachine(RuleBasedStateMachine):
     policy_rules: dict[str, Rule]
+    collected_for: dict[str, list[str]]
+    tmp: Path
 
     def __init__(self) -> None:
         super().__init__()
@@ -387,6 +390,101 @@ class LifecycleMachine(RuleBasedStateMachine):
             facts.update(interest=anchor, collected=anchor)
         self.make(kind, "crm-asbl", with_archive=False, **facts)
         TALLY[f"edge {offset:+d}"] += 1
+
+    @rule(days_ago=st.lists(st.integers(0, 1200), min_size=1, max_size=3), partial=st.booleans())
+    def import_prospects(self, days_ago: list[int], partial: bool) -> None:
+        """Prospects imported from a CSV with their last interest: the clock runs from that date, not from
+        the import (issue 16 §3); a row already past its retention may be refused, never kept longer."""
+        from tutela.accounts.principal import SYSTEM
+        from tutela.subjects.importing.service import import_file
+        from tutela.subjects.models import DataItem
+
+        lines = ["email;first_name;last_name;last_interest_at"]
+        rows = []
+        for n in days_ago:
+            address = self.fresh("prospect") + "@example.org"
+            interest = self.today() - dt.timedelta(days=n)
+            rows.append((address, interest))
+            lines.append(f"{address};First;{self.fresh('Last')};{interest.isoformat()}")
+        path = self.tmp / f"{self.fresh('prospects')}.csv"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            report = import_file(
+                path=path,
+                controller="ac-cs",
+                subject_type="prospect",
+                source="direct",
+                partial=partial,
+                principal=SYSTEM,
+            )
+        allowed = set(self.collected_for["prospect"])
+        for address, interest in rows:
+            pk = (
+                DataItem.objects.filter(category="user.contact.email", value=address)
+                .values_list("subject_id", flat=True)
+                .first()
+            )
+            if pk is None:
+                assert report.refused or report.rejected, f"{address} neither imported nor refused"
+                assert add_period(interest, self.policy_rules["prospecting"].period) <= self.today() or (
+                    report.refused and report.rejected
+                ), f"{address} (interest {interest}, still within its year) was refused: {report.as_dict()}"
+                continue
+            person = Person(pk, "prospect", "ac-cs", None, None, interest)
+            self.people[pk] = person
+            for row in DataItem.objects.filter(subject_id=pk).order_by("pk"):
+                assert set(row.purposes) <= allowed and row.purposes, (
+                    f"imported prospect item {row.pk} ({row.category}) got purposes {row.purposes}, "
+                    f"the policy's prospects are collected for {sorted(allowed)}"
+                )
+                person.items.append(Item(row.pk, row.purposes[0], "ac-cs", "prospect", interest))
+        TALLY["import"] += 1
+        self.swept = False
+
+    @precondition(lambda self: bool(self.live()))
+    @rule(data=st.data())
+    def erasure_request(self, data: Any) -> None:
+        """The person asks for erasure; what a running contract or a hold still needs stays as it was
+        (issue 16 §6), the rest may go."""
+        from tutela.accounts.principal import SYSTEM
+        from tutela.core.errors import Refused
+        from tutela.rights.fulfil import request_fulfil
+        from tutela.rights.services import request_open
+        from tutela.subjects.models import DataItem
+
+        person = data.draw(st.sampled_from(self.live()))
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            opened = request_open(
+                type="erasure",
+                identifier=f"subject:{person.pk}",
+                channel="post",
+                controller=person.controller,
+                verified=True,
+                principal=SYSTEM,
+            )
+        try:
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                request_fulfil(request_id=opened.request.pk, principal=SYSTEM)
+        except Refused:
+            TALLY["erasure refused"] += 1
+        status = dict(DataItem.objects.filter(subject_id=person.pk).values_list("pk", "status"))
+        today = self.today()
+        for item in person.items:
+            if item.gone:
+                continue
+            now = status.get(item.pk, "erased")
+            running = self.policy_rules[item.purpose].trigger == "contract_end" and (
+                person.ended is None or person.ended > today
+            )
+            if running or item.holds:
+                assert now == ("active" if self.phase(item, person, today) == "active" else now), (
+                    f"erasure request for person {person.pk}: item {item.pk} ({item.purpose}), still needed "
+                    f"(contract {person.started}..{person.ended}, holds {sorted(item.holds)}), is now {now}"
+                )
+            elif now in GONE:
+                item.gone = item.erased_on_request = True
+        TALLY["erasure"] += 1
+        self.swept = False
 
     @precondition(lambda self: bool(self.live(CONTRACT_KINDS)))
     @rule(data=st.data())
@@ -622,6 +720,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         )
         for person in self.people.values():
             for item in person.items:
+                if item.erased_on_request:
+                    continue
                 phase = self.phase(item, person, self.today())
                 now = status.get(item.pk, "erased")
                 where = (
@@ -651,7 +751,7 @@ class LifecycleMachine(RuleBasedStateMachine):
 
 
 def test_years_of_a_register_under_the_daily_sweep(
-    policy: Any, policy_data: dict[str, Any], settings: Any, tutela_home: Path
+    policy: Any, policy_data: dict[str, Any], settings: Any, tutela_home: Path, tmp_path: Path
 ) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     rules = rules_from(policy_data)
@@ -664,6 +764,8 @@ def test_years_of_a_register_under_the_daily_sweep(
         pass
 
     Machine.policy_rules = rules
+    Machine.collected_for = {k: v.get("collected_for", []) for k, v in policy_data["subject_types"].items()}
+    Machine.tmp = tmp_path
     started = dt.datetime.now(tz=dt.UTC)
     try:
         run_state_machine_as_test(Machine, settings=machine_settings(examples=30, steps=25))
