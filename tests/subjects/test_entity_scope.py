@@ -302,3 +302,29 @@ def test_the_cli_records_and_reads_as_the_operator(
     assert [(e["controller"], e["recorded_by"][:4]) for e in history] == [("ac-cs", "cli:")]
     shown = cli("subject", "show", "cli.person@example.be", "--json").json()
     assert [c["controller"] for c in shown["consents"]] == ["ac-cs"]  # the operator sees the whole group
+
+
+def test_an_identifier_of_the_other_entitys_person_finds_nobody(policy: Any) -> None:
+    """No answer tells one entity's staff that the other entity holds someone (not even the person's id)."""
+    theirs = _b_only()
+    staff_a = _token_client("staff", A)
+    for path, body in (
+        ("/api/v1/consent/give", {"identifier": "only.b@example.com", "purpose": "newsletter"}),
+        ("/api/v1/consent/objections", {"identifier": "only.b@example.com", "purpose": "prospecting"}),
+    ):
+        r = staff_a.post(path, body, content_type="application/json")
+        assert r.status_code == 404, r.content
+        assert f"id {theirs.pk}" not in r.content.decode()
+        assert (
+            r.json()
+            == staff_a.post(
+                path, {**body, "identifier": "nobody.at.all@example.com"}, content_type="application/json"
+            ).json()
+        )
+    from tutela.core.errors import InvalidInput
+    from tutela.recipients.subjects_input import resolve_all
+
+    with pytest.raises(InvalidInput) as refused:
+        resolve_all([("only.b@example.com", None)], principal=STAFF_A)
+    assert "finds nobody" in str(refused.value.errors[0])
+    assert resolve_all([("only.b@example.com", None)], principal=STAFF_B) == [theirs.pk]

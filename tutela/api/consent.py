@@ -11,7 +11,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from ninja import Router, Schema
 
-from tutela.accounts.principal import PUBLIC
+from tutela.accounts.principal import PUBLIC, Principal
 from tutela.api.auth import principal
 from tutela.core.errors import FieldError, InvalidInput, NotFound, TutelaError
 
@@ -71,7 +71,10 @@ class SignIn(Schema):
     controller: str = ""
 
 
-def _subject_id(identifier: str | None, subject_id: int | None) -> int:
+def _subject_id(identifier: str | None, subject_id: int | None, who: Principal) -> int:
+    """The person a call names; someone an identifier finds outside the caller's scope answers like nobody
+    (the services answer 404 for an id outside it)."""
+    from tutela.accounts.permissions import may_see_subject
     from tutela.consent.selectors import resolve
 
     if (identifier is None) == (subject_id is None):
@@ -82,7 +85,7 @@ def _subject_id(identifier: str | None, subject_id: int | None) -> int:
     if subject_id is not None:
         return subject_id
     found, _ = resolve(identifier or "")
-    if found is None:
+    if found is None or not (who.is_group_wide or may_see_subject(who, found)):
         raise NotFound("no one with this identifier is in the register")
     return found
 
@@ -114,7 +117,7 @@ def give(request: HttpRequest, payload: ConsentIn) -> Any:
 
     ip, agent = _client(request)
     event = consent_give(
-        subject_id=_subject_id(payload.identifier, payload.subject_id),
+        subject_id=_subject_id(payload.identifier, payload.subject_id, principal(request)),
         purpose=payload.purpose,
         controller=payload.controller,
         channel=payload.channel,
@@ -134,7 +137,7 @@ def withdraw(request: HttpRequest, payload: ConsentIn) -> Any:
     from tutela.consent.services import consent_withdraw
 
     event = consent_withdraw(
-        subject_id=_subject_id(payload.identifier, payload.subject_id),
+        subject_id=_subject_id(payload.identifier, payload.subject_id, principal(request)),
         purpose=payload.purpose,
         controller=payload.controller,
         channel=payload.channel,
@@ -160,7 +163,7 @@ def objection_register(request: HttpRequest, payload: ObjectionIn) -> Any:
     from tutela.consent import objections
 
     obj = objections.objection_register(
-        subject_id=_subject_id(payload.identifier, payload.subject_id),
+        subject_id=_subject_id(payload.identifier, payload.subject_id, principal(request)),
         purpose=payload.purpose,
         controller=payload.controller,
         reasons=payload.reasons,

@@ -121,9 +121,10 @@ def add_safeguard(request: HttpRequest, key: str, payload: SafeguardIn) -> Any:
 def disclose(request: HttpRequest, key: str, payload: DisclosureIn) -> Any:
     """Disclose people (ids, public ids or identifiers) to the recipient; answers with the rows sent."""
     recipient_by_key(key)
-    ids = resolve_all([(s, None) for s in payload.subjects])
+    who = principal(request)
+    ids = resolve_all([(s, None) for s in payload.subjects], principal=who)
     export = disclosure_create(
-        principal=principal(request),
+        principal=who,
         recipient_key=key,
         purpose=payload.purpose,
         controller=payload.controller,

@@ -48,7 +48,9 @@ class Command(TutelaCommand):
         if o.get("subjects"):
             values += read_subjects_file(o["subjects"])
         values += [(x, None) for x in o.get("identifier") or []]
-        ids = resolve_all(values, file=o.get("subjects") if not o.get("identifier") else None)
+        ids = resolve_all(
+            values, principal=cli_principal(), file=o.get("subjects") if not o.get("identifier") else None
+        )
 
         def write(export: DisclosureExport) -> None:
             # written next to the target and renamed: the file appears whole or not at all

@@ -199,7 +199,7 @@ class Command(TutelaCommand):
         if o.get("subject"):
             from tutela.recipients.subjects_input import resolve_all
 
-            (sid,) = resolve_all([(o["subject"], None)])
+            (sid,) = resolve_all([(o["subject"], None)], principal=cli_principal())
             rows = disclosures_of_subject(sid, principal=cli_principal())
             if o.get("recipient"):
                 rows = [r for r in rows if r["recipient"] == o["recipient"]]
