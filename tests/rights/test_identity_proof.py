@@ -383,3 +383,26 @@ def test_cli_verified_records_the_method_and_the_operator(cli: Any) -> None:
     assert cli("rights", "show", str(plain.json()["id"]), "--json").json()["identity"]["method"] == "staff"
     bad = cli("rights", "open", "access", "x@example.org", "--verified", "--identity-method", "vibes")
     assert bad.returncode == 2
+
+
+def test_an_entitys_staff_see_a_request_to_both_without_what_was_decided_for_each(
+    policy: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    import datetime as dt
+
+    from tests.factories.rights import open_request
+
+    person = member(MARIE, ended_on=dt.date(2024, 6, 30))
+    DataItemFactory(
+        subject=person, controller="ac-cs", category="user.job_title", value="Buyer", purposes=["prospecting"]
+    )
+    both = open_request("erasure", MARIE)
+    with django_capture_on_commit_callbacks(execute=True):
+        request_fulfil(request_id=both.pk, principal=CLI)
+    client = Client()
+    dpo = client.get(f"/api/v1/requests/{both.pk}", **bearer("dpo", "dpo")).json()
+    assert dpo["decision"]["items"]["kept"] and dpo["reasons"]
+    staff = client.get(f"/api/v1/requests/{both.pk}", **bearer("asbl", "staff", "crm-asbl"))
+    assert staff.status_code == 200
+    assert (staff.json()["decision"], staff.json()["reasons"]) == ({}, [])
+    assert staff.json()["status"] == dpo["status"]

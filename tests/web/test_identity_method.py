@@ -31,3 +31,10 @@ def test_a_listed_method_is_recorded(staff_client: Any) -> None:
     assert r.status_code == 302
     req.refresh_from_db()
     assert req.identity_verified_at is not None and req.identity_method == "id_document"
+    # who checked is the logged-in staff member, in the request and in the audit trail
+    from tutela.core.audit import AuditEntry
+
+    who = f"user:{staff_client.user.username}"
+    assert req.identity_verified_by == who
+    entry = AuditEntry.objects.get(action="request.identity_verified", object_id=str(req.pk))
+    assert entry.actor == who and entry.payload["method"] == "id_document"

@@ -68,7 +68,7 @@ def request_detail(request_id: int, *, principal: Principal) -> dict[str, Any]:
     req = visible_requests(principal).filter(pk=request_id).prefetch_related(*DETAIL_PREFETCH).first()
     if req is None:
         raise NotFound(f"no request {request_id}")
-    return detail_of(req)
+    return detail_of(req, principal=principal)
 
 
 def requests_details(
@@ -80,7 +80,7 @@ def requests_details(
 ) -> list[dict[str, Any]]:
     """The list in full, in a fixed number of queries (rows, pauses, notices, receipts)."""
     rows = requests_list(overdue=overdue, at_risk=at_risk, open_only=open_only, principal=principal)
-    return [detail_of(r) for r in rows.prefetch_related(*DETAIL_PREFETCH)]
+    return [detail_of(r, principal=principal) for r in rows.prefetch_related(*DETAIL_PREFETCH)]
 
 
 DETAIL_PREFETCH = (
@@ -90,10 +90,21 @@ DETAIL_PREFETCH = (
 )
 
 
-def detail_of(req: RightsRequest) -> dict[str, Any]:
-    """The detail of a request whose pauses, notices and receipts were prefetched (see DETAIL_PREFETCH)."""
+def detail_of(req: RightsRequest, *, principal: Principal) -> dict[str, Any]:
+    """The detail of a request whose pauses, notices and receipts were prefetched (see DETAIL_PREFETCH).
+
+    A request addressed to both entities is carried out by the group-wide roles: an entity's staff who see
+    it (its person has a relationship with their entity) get its state and dates, not what was decided
+    about each entity's data (the decision, the reasons, the notices and the transmissions)."""
     from tutela.rights.deadlines import deadline_state
 
+    out = _detail(req, deadline_state)
+    if not req.controller and not principal.is_group_wide:
+        out.update(decision={}, reasons=[], notices=[], receipts=[])
+    return out
+
+
+def _detail(req: RightsRequest, deadline_state: Any) -> dict[str, Any]:
     return {
         "id": req.pk,
         "type": req.type,
