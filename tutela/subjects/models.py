@@ -70,6 +70,12 @@ class DataItem(models.Model):
                 name="item_active_purposes_collected",
                 condition=models.Q(status="active"),
             ),
+            # items whose source gave no date count from when they were received: the same range for them
+            models.Index(
+                fields=["purposes", "created_at"],
+                name="item_undated_purposes_received",
+                condition=models.Q(status="active", collected_at__isnull=True),
+            ),
             # restricted and archived items are swept too (their periods run on): few, read by purpose set
             models.Index(
                 fields=["status", "purposes"],
