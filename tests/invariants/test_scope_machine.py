@@ -723,6 +723,81 @@ class ScopeMachine(RuleBasedStateMachine):
                         f"of person {person.pk}"
                     )
 
+    @precondition(lambda self: bool(self.live_people()))
+    @rule(actor=st.sampled_from(ACTORS), controller=st.sampled_from(CONTROLLERS), data=st.data())
+    def add_address(self, actor: Actor, controller: str, data: Any) -> None:
+        """An e-mail address added to a person for an entity: only by that entity's writers (or group-wide
+        ones) and only to a person in their view; it is then an address held for the person."""
+        person = data.draw(st.sampled_from(self.live_people()))
+        before = {pk: (set(p.controllers), dict(p.emails)) for pk, p in self.people.items()}
+        address = self.fresh("added") + "@example.org"
+        body = {
+            "controller": controller,
+            "category": "user.contact.email",
+            "value": address,
+            "source": "direct",
+        }
+        status, _answer, _ = self.call(actor, "POST", f"/api/v1/subjects/{person.pk}/items", body)
+        if not (may_act_for(actor, controller) and may_see(actor, person)):
+            assert status >= 400, f"{actor.name} added {controller}'s address to person {person.pk}: {status}"
+            self._model_unchanged(before)
+            return
+        if status == 201:
+            person.emails.setdefault(address, set()).add(controller)
+            person.controllers.add(controller)
+        else:
+            self._model_unchanged(before)
+        self.check_mail([person])
+
+    @precondition(lambda self: bool(self.live_people()))
+    @rule(actor=st.sampled_from(ACTORS), data=st.data())
+    def rectify_name(self, actor: Actor, data: Any) -> None:
+        """A name corrected (Art. 16): only by the entity that holds that item (or a group-wide writer)."""
+        from tutela.subjects.models import DataItem
+
+        person = data.draw(st.sampled_from(self.live_people()))
+        items = list(
+            DataItem.objects.filter(subject_id=person.pk, category__startswith="user.name", status="active")
+            .order_by("pk")
+            .values_list("pk", "controller", "value")
+        )
+        if not items:
+            return
+        pk, controller, old = data.draw(st.sampled_from(items))
+        new = self.fresh("Renamed ")
+        body = {"value": new, "source": "direct", "reason": "the person corrected it"}
+        status, _answer, _ = self.call(actor, "PATCH", f"/api/v1/subjects/{person.pk}/items/{pk}", body)
+        if not (may_act_for(actor, controller) and may_see(actor, person)):
+            assert status >= 400, (
+                f"{actor.name} rectified {controller}'s item {pk} of person {person.pk}: {status}"
+            )
+            assert DataItem.objects.filter(pk=pk, value=old).exists() or not old, f"item {pk} changed"
+            return
+        if status == 200:
+            owners = person.names.pop(old, set()) if old in person.names else set()
+            person.names.setdefault(new, set()).update(owners or {controller})
+
+    @rule(known=st.booleans(), data=st.data())
+    def newsletter_subscribe(self, known: bool, data: Any) -> None:
+        """A stranger subscribes an address on the public form: the confirmation goes to that address only,
+        and the audit trail names no staff member (the actor of the previous call is not inherited)."""
+        address = self.fresh("reader") + "@example.net"
+        concerned: list[Person] = []
+        if known and self.live_people():
+            person = data.draw(st.sampled_from(self.live_people()))
+            address = data.draw(st.sampled_from(sorted(person.emails)))
+            concerned = [person]
+        _status, _answer, _ = self.call(
+            BY_NAME["public"], "POST", "/api/v1/consent/newsletter/subscribe", {"email": address}
+        )
+        new = mail.outbox[self.checked_mail :]
+        self.checked_mail = len(mail.outbox)
+        for message in new:
+            for to in recipients_of(message):
+                assert to == address or to in {e for p in concerned for e in p.emails}, (
+                    f"a newsletter confirmation for {address} went to {to}"
+                )
+
     @precondition(lambda self: len(self.live_people()) >= 2)
     @rule(actor=st.sampled_from([*WRITERS, BY_NAME["auditor"]]), data=st.data())
     def merge(self, actor: Actor, data: Any) -> None:
