@@ -406,3 +406,18 @@ def test_an_entitys_staff_see_a_request_to_both_without_what_was_decided_for_eac
     assert staff.status_code == 200
     assert (staff.json()["decision"], staff.json()["reasons"]) == ({}, [])
     assert staff.json()["status"] == dpo["status"]
+
+
+def test_the_words_of_a_staff_check_go_with_the_person(policy: Any) -> None:
+    prospect("jan.peeters@example.be")  # a prospect: nothing is kept once he asks for erasure
+    opened = request_open(type="erasure", identifier="jan.peeters@example.be", channel="staff", principal=CLI)
+    request_verify(
+        request_id=opened.request.pk,
+        method="phone_callback",
+        how="called back on the number held",
+        principal=CLI,
+    )
+    result = request_fulfil(request_id=opened.request.pk, principal=CLI)
+    assert result.outcome == "granted"
+    req = RightsRequest.objects.get(pk=opened.request.pk)
+    assert (req.subject_id, req.identity_how, req.identity_method) == (None, "", "phone_callback")

@@ -183,6 +183,7 @@ def request_fulfil(
             # nothing of the person stays: the letter is already built; forget the identifier and the note
             req.identifier_sealed = ""
             req.reply_to_sealed = ""
+            req.identity_how = ""
         _save(req)
     if result.extra.get("letter_after_transmission") and not transaction.get_connection().in_atomic_block:
         # committed: a transmission that already ended (inline tasks backend) has added its sentence

@@ -88,7 +88,11 @@ class Command(TutelaCommand):
             help="how staff checked it (with --verified): staff (in person, or known to us; the default), "
             "id_document or phone_callback",
         )
-        op.add_argument("--how", default="", help="how the identity was checked, in words (with --verified)")
+        op.add_argument(
+            "--how",
+            default="",
+            help="how the identity was checked, in words (with --verified); never a document's number",
+        )
         op.add_argument("--language", default=None, help="en, fr or nl (default: the person's)")
         op.add_argument(
             "--reply-to",
@@ -127,7 +131,9 @@ class Command(TutelaCommand):
                     help="how you checked the identity (without --code): staff (in person, or known to "
                     "us; the default), id_document or phone_callback",
                 )
-                p.add_argument("--how", default="", help="how you checked it, in words")
+                p.add_argument(
+                    "--how", default="", help="how you checked it, in words; never a document's number"
+                )
             if name == "fulfil":
                 p.add_argument("--version", type=int, default=None, help="fail if the request changed since")
         pa = subs.add_parser("pause", help="stop the clock while waiting for information")
