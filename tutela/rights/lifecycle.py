@@ -70,7 +70,13 @@ def register() -> None:
                     Erase.REDACT,
                     "the request stays as the record of what was asked and answered; its identifier, reply "
                     "address, details and link to the person go",
-                    redact={"identifier_sealed": "", "reply_to_sealed": "", "details": {}, "subject": None},
+                    redact={
+                        "identifier_sealed": "",
+                        "reply_to_sealed": "",
+                        "identity_how": "",
+                        "details": {},
+                        "subject": None,
+                    },
                 ),
                 Register(
                     Tombstone,
