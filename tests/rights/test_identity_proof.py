@@ -421,3 +421,20 @@ def test_the_words_of_a_staff_check_go_with_the_person(policy: Any) -> None:
     assert result.outcome == "granted"
     req = RightsRequest.objects.get(pk=opened.request.pk)
     assert (req.subject_id, req.identity_how, req.identity_method) == (None, "", "phone_callback")
+
+
+def test_the_code_mail_of_a_portability_request_says_where_the_data_would_go(
+    policy: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    member(MARIE)
+    with django_capture_on_commit_callbacks(execute=True):
+        request_open(
+            type="portability",
+            identifier=MARIE,
+            channel="portal",
+            details={"transmit_to": "https://other-controller.example/receive"},
+            principal=PUBLIC,
+        )
+    verification = next(m for m in mail.outbox if m.extra_headers["X-Tutela-Letter"] == "verification")
+    assert verification.to == [MARIE]
+    assert "https://other-controller.example/receive" in verification.body

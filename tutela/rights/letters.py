@@ -132,6 +132,8 @@ def _context(req: RightsRequest, language: str, extra: dict[str, Any]) -> dict[s
         "authority_website": auth.website or "",
         "authority_email": auth.email or "",
         "verify_url": "",
+        # where a portability request sends the data: the person sees it before confirming
+        "transmit_to": str((req.details or {}).get("transmit_to") or "") if req.type == "portability" else "",
         **extra,
     }
 
