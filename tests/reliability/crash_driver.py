@@ -32,6 +32,7 @@ def main() -> None:
 
 
 def setup(count: int, interest: str = "2026-10-01") -> None:
+    from tutela.accounts.principal import SYSTEM
     from tutela.rights.services import request_open
     from tutela.subjects.importing.service import import_file
 
@@ -43,15 +44,26 @@ def setup(count: int, interest: str = "2026-10-01") -> None:
             for i in range(count):
                 writer.writerow([f"crash{i}@example.org", "Ann", f"Crash{i}", f"+32491{i:06d}", interest])
         report = import_file(
-            path=path, controller="crm-asbl", subject_type="prospect", source="data-provider"
+            principal=SYSTEM,
+            path=path,
+            controller="crm-asbl",
+            subject_type="prospect",
+            source="data-provider",
         )
         assert report.imported == count, report.as_dict()
     for i in range(count):
-        request_open(type="erasure", identifier=f"crash{i}@example.org", channel="staff", verified=True)
+        request_open(
+            type="erasure",
+            identifier=f"crash{i}@example.org",
+            channel="staff",
+            verified=True,
+            principal=SYSTEM,
+        )
     print("ready", flush=True)
 
 
 def erase() -> None:
+    from tutela.accounts.principal import SYSTEM
     from tutela.rights.fulfil import request_fulfil
     from tutela.rights.models import RightsRequest
 
@@ -62,7 +74,7 @@ def erase() -> None:
         .values_list("id", flat=True)
     )
     for done, request_id in enumerate(pending, start=1):
-        request_fulfil(request_id=request_id)
+        request_fulfil(request_id=request_id, principal=SYSTEM)
         print(f"done {done}", flush=True)
 
 

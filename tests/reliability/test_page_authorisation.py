@@ -25,6 +25,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tutela.accounts.principal import SYSTEM, public_principal
+
 # ---------------------------------------------------------------------------------------------------------
 # roles (the columns of the tables below)
 
@@ -277,13 +279,14 @@ def world(policy: Any, settings: Any, tmp_path: Any, django_capture_on_commit_ca
         channel="staff",
         verified=True,
         controller=OWNER,
+        principal=SYSTEM,
     ).request
     joint = request_open(
         type="objection",
         identifier="member.of.crm@example.org",
         channel="portal",
-        reply_to="member.of.crm@example.org",
         language="en",
+        principal=public_principal("portal"),
     )
     assert joint.verification_code is not None and joint.request.controller == ""
     answered = request_open(
@@ -292,19 +295,22 @@ def world(policy: Any, settings: Any, tmp_path: Any, django_capture_on_commit_ca
         channel="staff",
         verified=True,
         controller=OWNER,
+        principal=SYSTEM,
     )
     with django_capture_on_commit_callbacks(execute=True):
-        request_fulfil(request_id=answered.request.pk)
+        request_fulfil(request_id=answered.request.pk, principal=SYSTEM)
     breach = report(controller=OWNER)
     asked = _mails_after(
         django_capture_on_commit_callbacks,
-        lambda: newsletter_subscribe(email="reader@example.org", language="en"),
+        lambda: newsletter_subscribe(principal=SYSTEM, email="reader@example.org", language="en"),
     )
     first = _link_token(asked, "confirm")
-    confirmed = _mails_after(django_capture_on_commit_callbacks, lambda: newsletter_confirm(token=first))
+    confirmed = _mails_after(
+        django_capture_on_commit_callbacks, lambda: newsletter_confirm(principal=SYSTEM, token=first)
+    )
     pending = _mails_after(
         django_capture_on_commit_callbacks,
-        lambda: newsletter_subscribe(email="other.reader@example.org", language="en"),
+        lambda: newsletter_subscribe(principal=SYSTEM, email="other.reader@example.org", language="en"),
     )
     w = World(
         person=person,
@@ -536,7 +542,7 @@ def _same_page(a: Any, b: Any, differences: tuple[str, str]) -> bool:
 def _request_of(status_token: str) -> Any:
     from tutela.rights.services import request_by_token
 
-    return request_by_token(status_token)
+    return request_by_token(status_token, principal=public_principal("portal"))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -794,5 +800,5 @@ def test_expired_links_are_refused(world: World, settings: Any) -> None:
     # the download link lives as long as the package (TUTELA_PACKAGE_DAYS)
     assert client.get(f"/en/requests/download/{world.answered_token}/").status_code == 200
     with time_machine.travel(clock.now() + dt.timedelta(days=settings.TUTELA_PACKAGE_DAYS + 1), tick=False):
-        purge()
+        purge(principal=SYSTEM)
     assert client.get(f"/en/requests/download/{world.answered_token}/").status_code == 404
