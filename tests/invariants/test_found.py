@@ -1,0 +1,62 @@
+"""What the invariant machines found, each reduced to its smallest reproduction (kept as regression tests).
+
+1. An erasure request for a person disclosed to a recipient with neither a contact address nor a webhook:
+   the Art. 19 notice is recorded with status ``unreachable`` (11 characters) in a 10-character column, so on
+   PostgreSQL the fulfilment dies with ``value too long for type character varying(10)`` (SQLite does not
+   check lengths and passes). Found by the lifecycle machine (disclose, then erasure request).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.factories.rights import member
+from tutela.accounts.principal import SYSTEM
+
+pytestmark = pytest.mark.django_db
+
+
+def test_erasure_of_a_person_disclosed_to_a_recipient_without_contact_details(
+    policy: Any, settings: Any, tutela_home: Any
+) -> None:
+    from django.test import TestCase
+
+    from tutela.recipients.disclosures import disclosure_create
+    from tutela.recipients.services import recipient_create
+    from tutela.rights.fulfil import request_fulfil
+    from tutela.rights.models import Notice
+    from tutela.rights.services import request_open
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    recipient_create(
+        key="no-contact",
+        name="A processor with no contact address or webhook on file",
+        recipient_type="it-providers",
+        country="BE",
+        purposes=["member-management"],
+        categories=["user.name"],
+        principal=SYSTEM,
+    )
+    person = member(iban=None)
+    disclosure_create(
+        principal=SYSTEM,
+        recipient_key="no-contact",
+        purpose="member-management",
+        controller="crm-asbl",
+        subject_ids=[person.pk],
+    )
+    opened = request_open(
+        type="erasure",
+        identifier=f"subject:{person.pk}",
+        channel="post",
+        controller="crm-asbl",
+        verified=True,
+        principal=SYSTEM,
+    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        request_fulfil(request_id=opened.request.pk, principal=SYSTEM)
+    notice = Notice.objects.get(request=opened.request, recipient="no-contact")
+    # nobody to tell: the notice records it, and the fulfilment went through
+    assert notice.target == "" and notice.status == "unreachable"
