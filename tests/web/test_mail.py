@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from tests.factories.rights import member
+from tutela.accounts.principal import SYSTEM
 
 
 def _load_substantial(policy_data: dict[str, Any], summary: str) -> Any:
@@ -42,11 +43,15 @@ def test_substantial_change_enqueues_and_mails_each_person_in_their_language(
     version = _load_substantial(policy_data, "A new purpose")
     # the signal enqueued the task (database backend in tests): run its work the way the worker would
     assert DBTaskResult.objects.filter(task_path="tutela.portal.tasks.notify_policy_change").count() == 1
-    assert policy_change_plan(version_number=version.number) == 3
-    assert policy_change_plan(version_number=version.number) == 0  # idempotent
-    counts = policy_change_send(version_number=version.number, batch=2)  # two batches
+    assert policy_change_plan(principal=SYSTEM, version_number=version.number) == 3
+    assert policy_change_plan(principal=SYSTEM, version_number=version.number) == 0  # idempotent
+    counts = policy_change_send(principal=SYSTEM, version_number=version.number, batch=2)  # two batches
     assert counts == {"sent": 3, "no_address": 0, "failed": 0}
-    assert policy_change_send(version_number=version.number) == {"sent": 0, "no_address": 0, "failed": 0}
+    assert policy_change_send(principal=SYSTEM, version_number=version.number) == {
+        "sent": 0,
+        "no_address": 0,
+        "failed": 0,
+    }
     messages = {m["To"]: m for m in smtp_server.wait_for(3)}
     assert set(messages) == {"marie@example.be", "jan@example.be", "ann@example.be"}
     fr = messages["marie@example.be"]

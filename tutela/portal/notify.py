@@ -16,6 +16,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from tutela.accounts.permissions import require_group_wide
+from tutela.accounts.principal import Principal
 from tutela.core import clock
 from tutela.core.audit import audit_log
 from tutela.core.mail import build_message
@@ -27,8 +29,10 @@ EMAIL_CATEGORY = "user.contact.email"
 LANGUAGES = ("en", "fr", "nl")
 
 
-def policy_change_plan(*, version_number: int) -> int:
-    """One pending notice per living person with an e-mail address in use; returns how many were added."""
+def policy_change_plan(*, version_number: int, principal: Principal) -> int:
+    """One pending notice per living person with an e-mail address in use; returns how many were added.
+    It reads every entity's people: Tutela itself (a worker) or a group-wide role only."""
+    require_group_wide(principal, "telling everyone of a policy change")
     from tutela.subjects.models import DataItem
 
     now = clock.now()
@@ -55,6 +59,7 @@ def policy_change_plan(*, version_number: int) -> int:
             object_type="policy_version",
             object_id=version_number,
             payload={"people": added},
+            actor=principal.actor,
         )
     return added
 
@@ -107,8 +112,10 @@ def policy_change_message(*, to: str, language: str, version: Any, previous: int
     )
 
 
-def policy_change_send(*, version_number: int, batch: int = BATCH) -> dict[str, int]:
-    """Send the pending notices of a version in batches; returns counts by outcome."""
+def policy_change_send(*, version_number: int, batch: int = BATCH, principal: Principal) -> dict[str, int]:
+    """Send the pending notices of a version in batches; returns counts by outcome (a group-wide principal:
+    it reads every entity's addresses)."""
+    require_group_wide(principal, "telling everyone of a policy change")
     from tutela.policy.models import PolicyVersion
 
     version = PolicyVersion.objects.get(number=version_number)
@@ -164,6 +171,7 @@ def policy_change_send(*, version_number: int, batch: int = BATCH) -> dict[str, 
                 object_type="policy_version",
                 object_id=version_number,
                 payload={"sent": len(sent), "no_address": len(missing), "failed": len(failed)},
+                actor=principal.actor,
             )
         counts["sent"] += len(sent)
         counts["no_address"] += len(missing)
