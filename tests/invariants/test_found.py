@@ -4,13 +4,18 @@
    the Art. 19 notice is recorded with status ``unreachable`` (11 characters) in a 10-character column, so on
    PostgreSQL the fulfilment dies with ``value too long for type character varying(10)`` (SQLite does not
    check lengths and passes). Found by the lifecycle machine (disclose, then erasure request).
+2. ``GET /api/v1/consent/subjects/{id}`` returns a person's consent events and their evidence (personal
+   data) and writes nothing to the audit trail, unlike ``GET /api/v1/subjects/{id}``: policy §9 promises an
+   audit entry for every read of personal data. Found by the scope machine's audited-read check.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from tests.factories.rights import member
 from tutela.accounts.principal import SYSTEM
@@ -60,3 +65,32 @@ def test_erasure_of_a_person_disclosed_to_a_recipient_without_contact_details(
     notice = Notice.objects.get(request=opened.request, recipient="no-contact")
     # nobody to tell: the notice records it, and the fulfilment went through
     assert notice.target == "" and notice.status == "unreachable"
+
+
+def test_reading_a_persons_consents_is_audited_under_the_callers_name(policy: Any) -> None:
+    from tutela.accounts.services import staff_create, token_create
+    from tutela.core.models import AuditEntry
+
+    user, _ = staff_create(
+        username="inv-reader", email="inv-reader@crmgroup.be", role="staff", controller="crm-asbl"
+    )
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token_create(user=user, name='inv')}")
+    person = member(iban=None)
+
+    def post(path: str, body: dict[str, Any]) -> Any:
+        return client.post(path, json.dumps(body), content_type="application/json")
+
+    given = {
+        "subject_id": person.pk,
+        "purpose": "newsletter",
+        "controller": "crm-asbl",
+        "evidence": "paper form",
+    }
+    assert post("/api/v1/consent/give", given).status_code == 200
+    before = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    response = client.get(f"/api/v1/consent/subjects/{person.pk}")
+    assert response.status_code == 200 and response.json()["consents"], response.content
+    reads = AuditEntry.objects.filter(seq__gt=before, subject_id=person.pk)
+    assert [e.actor for e in reads] and all(e.actor.startswith("user:inv-reader") for e in reads), (
+        f"the read of person {person.pk}'s consents left {list(reads.values_list('action', 'actor'))}"
+    )

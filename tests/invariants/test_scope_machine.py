@@ -219,6 +219,7 @@ class ScopeMachine(RuleBasedStateMachine):
             tuple[int, int, str, str]
         ] = []  # id, person, case ref, the placing entity ("" group)
         self.unknown_identifiers: set[str] = set()
+        self.consented: set[int] = set()  # people someone recorded a consent for
         self.counter = 0
         self.checked_mail = 0
 
@@ -516,6 +517,8 @@ class ScopeMachine(RuleBasedStateMachine):
         path = "/api/v1/consent/give" if give else "/api/v1/consent/withdraw"
         body = {"subject_id": person.pk, "purpose": purpose, "controller": controller, "evidence": "inv"}
         status, answer, _ = self.call(actor, "POST", path, body)
+        if status == 200 and give:
+            self.consented.add(person.pk)
         allowed = actor.writes and (
             actor.group_wide
             or (actor.controller in person.controllers and controller in ("", actor.controller))
@@ -534,11 +537,18 @@ class ScopeMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.live_people()))
     @rule(actor=st.sampled_from([a for a in ACTORS if a.role != "public"]), data=st.data())
     def consent_history(self, actor: Actor, data: Any) -> None:
-        person = data.draw(st.sampled_from(self.live_people()))
-        status, body, _ = self.call(actor, "GET", f"/api/v1/consent/subjects/{person.pk}")
+        with_consent = [p for p in self.live_people() if p.pk in self.consented]
+        person = data.draw(st.sampled_from(with_consent or self.live_people()))
+        status, body, entries = self.call(actor, "GET", f"/api/v1/consent/subjects/{person.pk}")
         if not may_see(actor, person):
             assert status in (403, 404), f"{actor.name} read consents of {person.pk}: {status}"
             return
+        if status == 200 and body.get("consents"):
+            # consent evidence is personal data: its read is audited under the caller's name
+            assert any(e.subject_id == person.pk and user_of(e.actor) == actor.username for e in entries), (
+                f"{actor.name} read the consents of person {person.pk}; no audit entry names them: "
+                f"{[(e.action, e.actor, e.subject_id) for e in entries]}"
+            )
         if status == 200 and not actor.group_wide:
             for c in body.get("consents", []):
                 assert c.get("controller", "") in ("", actor.controller), (actor.name, person.pk, c)
