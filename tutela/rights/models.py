@@ -140,7 +140,11 @@ class Notice(models.Model):
     recipient = models.CharField(max_length=80)
     channel = models.CharField(max_length=10, help_text="email or webhook")
     target = models.CharField(max_length=500)
-    status = models.CharField(max_length=10, default="pending", help_text="pending, sent or failed")
+    status = models.CharField(
+        max_length=20,
+        default="pending",
+        help_text="pending, sent, failed, or unreachable (no contact on file)",
+    )
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     body_sealed = models.TextField(blank=True, help_text="the notice, encrypted until delivered")
