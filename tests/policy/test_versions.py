@@ -78,6 +78,7 @@ def test_diff_summarises_what_changed(policy: Any) -> None:
                 "collected_for: [site-access, site-security]",
                 "collected_for: [site-access-old, site-security]",
             ),
+            ("    collected_for: [site-access]\n", "    collected_for: [site-access-old]\n"),
         ],
     )
     result = version_diff(1, 2)

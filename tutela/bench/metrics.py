@@ -4,6 +4,7 @@ the same essential work on the same data, in the same process and run."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import json
 import random
@@ -305,14 +306,17 @@ def retention_sweep(subjects: int) -> list[Metric]:
 def import_rows(subjects: int) -> list[Metric]:
     """Import a CSV of new prospects with validation and provenance, beside parsing + a raw bulk insert."""
     from tutela.accounts.principal import system_principal
+    from tutela.core import clock
     from tutela.subjects.importing.service import import_file
 
     rows = max(1000, min(subjects, 1_000_000))
+    # prospects who showed an interest two months ago: within their year, with only what prospecting uses
+    interest = (clock.today() - dt.timedelta(days=60)).isoformat()
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "prospects.csv"
         with source.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["email", "first_name", "last_name", "phone", "city", "last_interest_at"])
+            writer.writerow(["email", "first_name", "last_name", "phone", "organisation", "last_interest_at"])
             for i in range(rows):
                 writer.writerow(
                     [
@@ -320,8 +324,8 @@ def import_rows(subjects: int) -> list[Metric]:
                         "Anne",
                         f"Lambert{i}",
                         f"+32490{i % 1_000_000:06d}",
-                        "Namur",
-                        "2026-10-01",
+                        "Lambert & Co",
+                        interest,
                     ]
                 )
 
@@ -331,7 +335,7 @@ def import_rows(subjects: int) -> list[Metric]:
                 next(reader)
                 cur.execute(
                     "CREATE TEMPORARY TABLE bench_import (email text, first_name text, last_name text, "
-                    "phone text, city text, last_interest_at date)"
+                    "phone text, organisation text, last_interest_at date)"
                 )
                 batch = []
                 for row in reader:

@@ -213,9 +213,27 @@ def retention_in_words(rule: RetentionRule, lang: str = "en") -> str:
     return f"{period} {_AFTER[lang][trigger]}"
 
 
+#: "then archived for <period> [from …], then erased": the archive phase and how it ends
+_ARCHIVED_FOR = {
+    "en": "then archived for {period}",
+    "fr": "puis archivées pendant {period}",
+    "nl": "daarna {period} gearchiveerd",
+}
+
+
 def retention_action_in_words(rule: RetentionRule, lang: str = "en") -> str:
-    """What happens at the end: "then erased" / "puis archivées" …"""
-    return _ACTION[_lang(lang)][rule.action]
+    """What happens at the end: "then erased" / "puis archivées" …; an archive phase says how long it lasts
+    and how it ends ("then archived for ten years, then erased")."""
+    lang = _lang(lang)
+    if rule.action != "archive" or rule.archive is None:
+        return _ACTION[lang][rule.action]
+    period = period_in_words(rule.archive.period, lang)
+    if not period:
+        return f"{_ACTION[lang]['archive']}, {_ACTION[lang][rule.archive.then]}"
+    if rule.trigger == "books_closed" and rule.from_next_january and not period_in_words(rule.period, lang):
+        # the rule's own period is "until the books are closed": the archive counts from the next 1 January
+        period = f"{period} {_AFTER[lang]['books_closed_january']}"
+    return f"{_ARCHIVED_FOR[lang].format(period=period)}, {_ACTION[lang][rule.archive.then]}"
 
 
 def legal_basis_in_words(basis: str, lang: str = "en") -> str:
