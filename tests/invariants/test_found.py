@@ -3,7 +3,8 @@
 1. An erasure request for a person disclosed to a recipient with neither a contact address nor a webhook:
    the Art. 19 notice is recorded with status ``unreachable`` (11 characters) in a 10-character column, so on
    PostgreSQL the fulfilment dies with ``value too long for type character varying(10)`` (SQLite does not
-   check lengths and passes). Found by the lifecycle machine (disclose, then erasure request).
+   check lengths and passes). Found by the lifecycle machine (disclose, then erasure request); fixed in the
+   rights app since (the notice's status fits its column).
 2. ``GET /api/v1/consent/subjects/{id}`` returns a person's consent events and their evidence (personal
    data) and writes nothing to the audit trail, unlike ``GET /api/v1/subjects/{id}``: policy §9 promises an
    audit entry for every read of personal data. Found by the scope machine's audited-read check.
