@@ -103,6 +103,30 @@ def test_reading_a_persons_consents_is_audited_under_the_callers_name(policy: An
     )
 
 
+def test_reading_a_persons_retention_summary_is_audited_under_the_callers_name(policy: Any) -> None:
+    from tutela.accounts.services import staff_create, token_create
+    from tutela.core.models import AuditEntry
+
+    user, _ = staff_create(
+        **_by_operator(),
+        username="inv-dpo",
+        email="inv-dpo@crmgroup.be",
+        role="privacy_officer",
+        controller="",
+    )
+    client = Client(
+        HTTP_AUTHORIZATION=f"Bearer {token_create(**_by_operator(token_create), user=user, name='inv')}"
+    )
+    person = member(iban=None)
+    before = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    response = client.get(f"/api/v1/retention/subjects/{person.pk}/summary")
+    assert response.status_code == 200 and response.json()["retention"], response.content
+    reads = AuditEntry.objects.filter(seq__gt=before, subject_id=person.pk)
+    assert [e.actor for e in reads] and all(e.actor.startswith("user:inv-dpo") for e in reads), (
+        f"the read of person {person.pk}'s retention left {list(reads.values_list('action', 'actor'))}"
+    )
+
+
 def _by_operator(service: Any = None) -> dict[str, Any]:
     """``principal=CLI`` where an accounts service takes one (the accounts services are gaining it)."""
     import inspect

@@ -152,9 +152,10 @@ def withdraw(request: HttpRequest, payload: ConsentIn) -> Any:
 def history(request: HttpRequest, subject_id: int) -> Any:
     """A person's consent events (with proof) and objections (entity staff: their entity's and those for
     both entities, never the other entity's)."""
-    from tutela.consent.selectors import consents_of_subject
+    from tutela.consent.services import consent_history_read
 
-    return {"subject": subject_id, "consents": consents_of_subject(subject_id, principal=principal(request))}
+    history = consent_history_read(subject_id=subject_id, principal=principal(request), channel="api")
+    return {"subject": subject_id, "consents": history}
 
 
 @router.post("/objections")

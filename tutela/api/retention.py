@@ -118,12 +118,9 @@ def hold_release(request: HttpRequest, hold_id: int, payload: ReleaseIn) -> dict
 
 @router.get("/subjects/{subject_id}/summary")
 def subject_summary(request: HttpRequest, subject_id: int, lang: str = "en") -> dict[str, Any]:
-    from tutela.retention.selectors import retention_summary_for_subject
+    from tutela.retention.services import retention_summary_read
 
-    who = principal(request)
-    if not who.is_group_wide:
-        raise PermissionDenied("the retention summary covers both entities: DPO, privacy officer or auditor")
-    return {
-        "subject_id": subject_id,
-        "retention": retention_summary_for_subject(subject_id, principal=who, lang=lang),
-    }
+    summary = retention_summary_read(
+        subject_id=subject_id, principal=principal(request), channel="api", lang=lang
+    )
+    return {"subject_id": subject_id, "retention": summary}

@@ -531,3 +531,13 @@ def __getattr__(name: str) -> Any:
 
         return getattr(newsletter, name)
     raise AttributeError(name)
+
+
+def consent_history_read(*, subject_id: int, principal: Principal, channel: str) -> list[dict[str, Any]]:
+    """A person's consent events (with their proof) and objections as ``principal`` may see them, with the
+    read recorded in the audit trail under the principal's name (policy §9: every read of personal data)."""
+    from tutela.subjects.reading import subjects_read_logged
+
+    history = selectors.consents_of_subject(subject_id, principal=principal)
+    subjects_read_logged(principal, [subject_id], channel=channel, what="consents_read")
+    return history

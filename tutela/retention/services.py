@@ -235,3 +235,18 @@ def _already_queued(when: dt.datetime) -> bool:
         task_path__endswith=".retention_sweep_task",
         run_after__gte=when - dt.timedelta(minutes=1),
     ).exists()
+
+
+def retention_summary_read(
+    *, subject_id: int, principal: Principal, channel: str, lang: str = "en"
+) -> list[dict[str, Any]]:
+    """How long each of a person's items is kept, as ``principal`` may see it, with the read audited under the
+    principal's name (the summary names the person's categories and dates: personal data)."""
+    from tutela.accounts.permissions import require_group_wide
+    from tutela.retention.selectors import retention_summary_for_subject
+    from tutela.subjects.reading import subjects_read_logged
+
+    require_group_wide(principal, "the retention summary")
+    summary = retention_summary_for_subject(subject_id, principal=principal, lang=lang)
+    subjects_read_logged(principal, [subject_id], channel=channel, what="retention_read")
+    return summary
