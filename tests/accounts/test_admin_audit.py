@@ -83,10 +83,11 @@ def test_a_role_change_records_before_and_after(staff_client: Any, make_staff: A
 
 
 def test_api_token_changes_and_deletion_are_audited(staff_client: Any, make_staff: Any) -> None:
+    from tutela.accounts.principal import CLI
     from tutela.accounts.services import token_create
 
     user, _, _ = make_staff("integration", controller="crm-asbl")
-    token_create(user=user, name="newsletter-tool")
+    token_create(principal=CLI, user=user, name="newsletter-tool")
     row = ApiToken.objects.get(user=user)
     r = staff_client.post(
         f"/admin/accounts/apitoken/{row.pk}/change/",

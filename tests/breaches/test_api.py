@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from tests.breaches.test_assessment import OUTPUT, REFERENCE
+from tutela.accounts.principal import CLI
 from tutela.accounts.services import staff_create, token_create
 
 REPORT = {
@@ -24,9 +25,9 @@ REPORT = {
 
 def bearer(role: str, controller: str = "") -> dict[str, str]:
     user, _ = staff_create(
-        username=f"u-{role}", email=f"{role}@example.org", role=role, controller=controller
+        principal=CLI, username=f"u-{role}", email=f"{role}@example.org", role=role, controller=controller
     )
-    return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user, name='t')}"}
+    return {"HTTP_AUTHORIZATION": f"Bearer {token_create(principal=CLI, user=user, name='t')}"}
 
 
 @pytest.mark.django_db

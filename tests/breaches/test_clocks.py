@@ -9,6 +9,7 @@ import pytest
 import time_machine
 
 from tests.factories.breaches import report
+from tutela.accounts.principal import CLI
 from tutela.breaches import clocks
 from tutela.breaches.selectors import breach_list, open_breach_clocks
 from tutela.core import clock
@@ -69,19 +70,21 @@ def test_friday_afternoon_report_is_due_monday_afternoon_then_overdue(
     assert hours == 72
     with time_machine.travel(FRIDAY_AFTERNOON, tick=False):
         breach = report()
-        row = breach_list()[0]
+        row = breach_list(principal=CLI)[0]
     assert row["id"] == breach.pk
     assert row["clocks"]["authority"]["due"] == MONDAY_AFTERNOON.isoformat()
     assert row["clocks"]["authority"]["state"] == clocks.ON_TIME
     with time_machine.travel(dt.datetime(2026, 11, 23, 15, 0, tzinfo=B), tick=False):
-        row = breach_list()[0]
+        row = breach_list(principal=CLI)[0]
         assert row["clocks"]["authority"]["state"] == clocks.DUE_SOON
-        assert open_breach_clocks()[0]["next"]["clock"] == "investigation"  # the 24 h clock is overdue first
+        assert (
+            open_breach_clocks(principal=CLI)[0]["next"]["clock"] == "investigation"
+        )  # the 24 h clock is overdue first
     with time_machine.travel(dt.datetime(2026, 11, 23, 15, 31, tzinfo=B), tick=False):
-        row = breach_list()[0]
+        row = breach_list(principal=CLI)[0]
         assert row["clocks"]["authority"]["state"] == clocks.OVERDUE
         assert row["clocks"]["investigation"]["state"] == clocks.OVERDUE
-        [entry] = open_breach_clocks()
+        [entry] = open_breach_clocks(principal=CLI)
         assert entry["authority"]["state"] == clocks.OVERDUE
 
 
@@ -93,16 +96,17 @@ def test_a_late_notification_needs_the_reasons_for_the_delay(policy: Any) -> Non
         breach = report()
     with time_machine.travel(dt.datetime(2026, 11, 24, 9, 0, tzinfo=B), tick=False):
         with pytest.raises(Refused) as refused:
-            breach_notify_authority(breach_id=breach.pk)
+            breach_notify_authority(principal=CLI, breach_id=breach.pk)
         assert refused.value.errors[0].field == "delay_reasons"
         note = breach_notify_authority(
-            breach_id=breach.pk, delay_reasons="The processor told us only on Monday."
+            principal=CLI, breach_id=breach.pk, delay_reasons="The processor told us only on Monday."
         )
         assert note.late is True
-        [row] = breach_list()
+        [row] = breach_list(principal=CLI)
         assert row["clocks"]["authority"]["state"] == clocks.DONE_LATE
-        assert open_breach_clocks() == [] or all(
-            r["id"] != breach.pk or r["authority"]["state"] != clocks.OVERDUE for r in open_breach_clocks()
+        assert open_breach_clocks(principal=CLI) == [] or all(
+            r["id"] != breach.pk or r["authority"]["state"] != clocks.OVERDUE
+            for r in open_breach_clocks(principal=CLI)
         )
 
 
@@ -113,10 +117,10 @@ def test_on_time_notification_needs_no_reasons_and_stops_the_clock(policy: Any) 
     with time_machine.travel(FRIDAY_AFTERNOON, tick=False):
         breach = report()
     with time_machine.travel(dt.datetime(2026, 11, 21, 9, 0, tzinfo=B), tick=False):
-        breach_start_investigation(breach_id=breach.pk)
-        note = breach_notify_authority(breach_id=breach.pk)
+        breach_start_investigation(principal=CLI, breach_id=breach.pk)
+        note = breach_notify_authority(principal=CLI, breach_id=breach.pk)
         assert note.late is False
-        assert open_breach_clocks() == []
+        assert open_breach_clocks(principal=CLI) == []
 
 
 @pytest.mark.django_db
@@ -124,7 +128,7 @@ def test_clocks_start_at_a_processors_earlier_report(policy: Any) -> None:
     processor_at = dt.datetime(2026, 11, 20, 9, 0, tzinfo=B)
     with time_machine.travel(FRIDAY_AFTERNOON, tick=False):
         report(processor="Hosting BV", processor_reported_at=processor_at, detected_at=FRIDAY_AFTERNOON)
-        [row] = breach_list()
+        [row] = breach_list(principal=CLI)
     assert row["clocks"]["investigation"]["due"] == dt.datetime(2026, 11, 21, 9, 0, tzinfo=B).isoformat()
     assert row["clocks"]["authority"]["due"] == dt.datetime(2026, 11, 23, 9, 0, tzinfo=B).isoformat()
 
@@ -134,6 +138,6 @@ def test_open_clocks_most_urgent_first(policy: Any) -> None:
     with time_machine.travel(FRIDAY_AFTERNOON, tick=False):
         older = report(detected_at=FRIDAY_AFTERNOON - dt.timedelta(hours=30))
         newer = report()
-        rows = open_breach_clocks()
+        rows = open_breach_clocks(principal=CLI)
     assert [r["id"] for r in rows] == [older.pk, newer.pk]
     assert rows[0]["next"]["state"] == clocks.OVERDUE

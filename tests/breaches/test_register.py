@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.factories.breaches import facts, report
+from tutela.accounts.principal import CLI
 from tutela.breaches.selectors import csv_safe, register_export
 from tutela.breaches.services import (
     breach_add_change,
@@ -27,13 +28,15 @@ from tutela.core.errors import InvalidInput, Refused
 def test_register_holds_every_breach_with_its_lessons(policy: Any) -> None:
     notified = report(summary='=HYPERLINK("http://evil")')
     breach_assess(
+        principal=CLI,
         breach_id=notified.pk,
         facts=facts(
             malicious=True, confidentiality={"lost": True, "recipient": "unknown", "exfiltrated": True}
         ),
     )
-    breach_notify_authority(breach_id=notified.pk)
+    breach_notify_authority(principal=CLI, breach_id=notified.pk)
     breach_update_register(
+        principal=CLI,
         breach_id=notified.pk,
         main_cause="Phishing mail opened by an employee",
         contributing_factors="+no MFA on the mailbox",
@@ -41,18 +44,19 @@ def test_register_holds_every_breach_with_its_lessons(policy: Any) -> None:
         recommendations="MFA for all staff",
         lessons_learned="-Train staff on phishing",
     )
-    breach_add_event(breach_id=notified.pk, text="@SUM(1+1) forensic firm engaged")
-    change = breach_add_change(breach_id=notified.pk, description="Enable MFA", owner="IT")
-    breach_change_update(change_id=change.pk, state="implemented")
-    breach_dpo_review(breach_id=notified.pk, text="Follow-up adequate.", close=True)
+    breach_add_event(principal=CLI, breach_id=notified.pk, text="@SUM(1+1) forensic firm engaged")
+    change = breach_add_change(principal=CLI, breach_id=notified.pk, description="Enable MFA", owner="IT")
+    breach_change_update(principal=CLI, change_id=change.pk, state="implemented")
+    breach_dpo_review(principal=CLI, breach_id=notified.pk, text="Follow-up adequate.", close=True)
 
     quiet = report(summary="Letter to a trusted notary")
     breach_assess(
+        principal=CLI,
         breach_id=quiet.pk,
         facts=facts(confidentiality={"lost": True, "recipient": "trusted", "exfiltrated": False}),
     )
 
-    data = json.loads(register_export("json"))
+    data = json.loads(register_export("json", principal=CLI))
     assert data["count"] == 2
     by_id = {b["id"]: b for b in data["breaches"]}
     n = by_id[notified.pk]
@@ -63,7 +67,7 @@ def test_register_holds_every_breach_with_its_lessons(policy: Any) -> None:
     q = by_id[quiet.pk]
     assert q["notify_authority"] is False and q["not_notified_reason"]
 
-    rows = list(csv.DictReader(io.StringIO(register_export("csv"))))
+    rows = list(csv.DictReader(io.StringIO(register_export("csv", principal=CLI))))
     assert len(rows) == 2
     row = next(r for r in rows if r["id"] == str(notified.pk))
     assert row["summary"].startswith("'=")
@@ -86,17 +90,20 @@ def test_csv_safe() -> None:
 def test_closing_needs_a_decision_and_its_follow_through(policy: Any) -> None:
     breach = report()
     with pytest.raises(Refused):
-        breach_dpo_review(breach_id=breach.pk, text="done", close=True)  # not assessed
+        breach_dpo_review(principal=CLI, breach_id=breach.pk, text="done", close=True)  # not assessed
     breach_assess(
+        principal=CLI,
         breach_id=breach.pk,
         facts=facts(
             malicious=True, confidentiality={"lost": True, "recipient": "unknown", "exfiltrated": True}
         ),
     )
     with pytest.raises(Refused):
-        breach_dpo_review(breach_id=breach.pk, text="done", close=True)  # authority not yet notified
+        breach_dpo_review(
+            principal=CLI, breach_id=breach.pk, text="done", close=True
+        )  # authority not yet notified
     with pytest.raises(InvalidInput):
-        breach_update_register(breach_id=breach.pk, colour="red")
+        breach_update_register(principal=CLI, breach_id=breach.pk, colour="red")
 
 
 @pytest.mark.django_db
@@ -106,23 +113,29 @@ def test_the_group_decides_with_a_reason(policy: Any) -> None:
 
     breach = report()
     breach_assess(
+        principal=CLI,
         breach_id=breach.pk,
         facts=facts(
             malicious=True, confidentiality={"lost": True, "recipient": "unknown", "exfiltrated": True}
         ),
     )
     with pytest.raises(InvalidInput):
-        breach_decide(breach_id=breach.pk, notify_authority=False, notify_subjects=False, reason=" ")
+        breach_decide(
+            principal=CLI, breach_id=breach.pk, notify_authority=False, notify_subjects=False, reason=" "
+        )
     with pytest.raises(InvalidInput):
-        breach_decide(breach_id=breach.pk, notify_authority=False, notify_subjects=True, reason="x")
+        breach_decide(
+            principal=CLI, breach_id=breach.pk, notify_authority=False, notify_subjects=True, reason="x"
+        )
     breach_decide(
+        principal=CLI,
         breach_id=breach.pk,
         notify_authority=False,
         notify_subjects=False,
         reason="The file held only test records of staff volunteers.",
     )
-    detail = breach_detail(breach.pk)
+    detail = breach_detail(breach.pk, principal=CLI)
     assert detail["notify_authority"] is False
     assert detail["register"]["not_notified_reason"].startswith("The file held only test records")
     assert any(e["kind"] == "decision" for e in detail["register"]["chronology"])
-    breach_dpo_review(breach_id=breach.pk, text="Decision documented.", close=True)
+    breach_dpo_review(principal=CLI, breach_id=breach.pk, text="Decision documented.", close=True)

@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories.consent import person
-from tutela.accounts.principal import SYSTEM
+from tutela.accounts.principal import CLI, SYSTEM
 from tutela.accounts.services import staff_create, token_create
 from tutela.consent import services
 from tutela.consent.checks import purpose_check
@@ -22,9 +22,13 @@ pytestmark = pytest.mark.django_db
 
 def _client(role: str = "dpo", controller: str = "") -> Client:
     user, _ = staff_create(
-        username=f"{role}-{controller or 'all'}", email="x@crmgroup.be", role=role, controller=controller
+        principal=CLI,
+        username=f"{role}-{controller or 'all'}",
+        email="x@crmgroup.be",
+        role=role,
+        controller=controller,
     )
-    token = token_create(user=user, name="test")
+    token = token_create(principal=CLI, user=user, name="test")
     return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
 

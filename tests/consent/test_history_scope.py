@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from tests.factories.consent import person
-from tutela.accounts.principal import principal_for_user
+from tutela.accounts.principal import CLI, principal_for_user
 from tutela.accounts.services import staff_create, token_create
 from tutela.consent import services
 
@@ -18,14 +18,20 @@ pytestmark = pytest.mark.django_db
 
 def _client(role: str, controller: str = "") -> Client:
     user, _ = staff_create(
-        username=f"{role}-{controller or 'all'}", email="x@crmgroup.be", role=role, controller=controller
+        principal=CLI,
+        username=f"{role}-{controller or 'all'}",
+        email="x@crmgroup.be",
+        role=role,
+        controller=controller,
     )
-    token = token_create(user=user, name="test")
+    token = token_create(principal=CLI, user=user, name="test")
     return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
 
 def _dpo_principal() -> Any:
-    user, _ = staff_create(username="dpo-direct", email="d@crmgroup.be", role="dpo", controller="")
+    user, _ = staff_create(
+        principal=CLI, username="dpo-direct", email="d@crmgroup.be", role="dpo", controller=""
+    )
     return principal_for_user(user)
 
 

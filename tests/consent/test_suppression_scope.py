@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tutela.accounts.principal import CLI
 from tutela.accounts.services import staff_create, token_create
 from tutela.consent.models import Suppression
 
@@ -16,9 +17,13 @@ pytestmark = pytest.mark.django_db
 
 def _client(role: str, controller: str = "") -> Client:
     user, _ = staff_create(
-        username=f"{role}-{controller or 'all'}", email="x@crmgroup.be", role=role, controller=controller
+        principal=CLI,
+        username=f"{role}-{controller or 'all'}",
+        email="x@crmgroup.be",
+        role=role,
+        controller=controller,
     )
-    token = token_create(user=user, name="test")
+    token = token_create(principal=CLI, user=user, name="test")
     return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
 

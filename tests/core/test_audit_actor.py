@@ -17,6 +17,7 @@ from django.urls import path
 from django_tasks import task
 
 from tutela import urls as tutela_urls
+from tutela.accounts.principal import CLI
 from tutela.accounts.services import staff_create, token_create
 from tutela.core.audit import acting_as, audit_log, current_actor, set_actor
 from tutela.core.middleware import AuditActorMiddleware
@@ -32,8 +33,8 @@ urlpatterns = [path("test-probe/actor", probe), *tutela_urls.urlpatterns]
 
 
 def _dpo_bearer() -> dict[str, Any]:
-    user, _ = staff_create(username="dpo-api", email="dpo-api@crmgroup.be", role="dpo")
-    return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user, name='integration')}"}
+    user, _ = staff_create(principal=CLI, username="dpo-api", email="dpo-api@crmgroup.be", role="dpo")
+    return {"HTTP_AUTHORIZATION": f"Bearer {token_create(principal=CLI, user=user, name='integration')}"}
 
 
 @pytest.mark.django_db

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tutela.accounts.principal import Principal
+from tutela.accounts.principal import CLI, Principal
 from tutela.accounts.services import staff_create
 from tutela.core.errors import InvalidInput
 
@@ -36,6 +36,8 @@ def test_entity_roles_never_become_group_wide_for_lack_of_an_entity(role: str) -
 @pytest.mark.parametrize("role", sorted(ONE_ENTITY))
 def test_an_entity_account_must_name_its_entity(policy: Any, role: str) -> None:
     with pytest.raises(InvalidInput, match="--controller"):
-        staff_create(username=f"no-entity-{role}", email="x@example.org", role=role)
-    user, _ = staff_create(username=f"with-{role}", email="x@example.org", role=role, controller="ac-cs")
+        staff_create(principal=CLI, username=f"no-entity-{role}", email="x@example.org", role=role)
+    user, _ = staff_create(
+        principal=CLI, username=f"with-{role}", email="x@example.org", role=role, controller="ac-cs"
+    )
     assert user.tutela.controller == "ac-cs"

@@ -7,6 +7,7 @@ from typing import Any
 
 import factory
 
+from tutela.accounts.principal import CLI, Principal
 from tutela.breaches.models import Breach
 from tutela.core import clock
 
@@ -24,8 +25,9 @@ def facts(**overrides: Any) -> dict[str, Any]:
     return base
 
 
-def report(**overrides: Any) -> Breach:
-    """A breach reported through ``breach_report`` (the DPO alert and events included)."""
+def report(principal: Principal = CLI, **overrides: Any) -> Breach:
+    """A breach reported through ``breach_report`` (the DPO alert and events included), by ``principal``
+    (the operator at the shell unless given)."""
     from tutela.breaches.services import Reporter, breach_report
 
     reporter = overrides.pop(
@@ -43,7 +45,7 @@ def report(**overrides: Any) -> Breach:
         "people_concerned": 25,
     }
     values.update(overrides)
-    return breach_report(reporter=reporter, **values)
+    return breach_report(principal=principal, reporter=reporter, **values)
 
 
 class BreachFactory(factory.django.DjangoModelFactory):

@@ -48,6 +48,7 @@ def test_a_clean_run_says_done(staff_client: Any, policy: Any) -> None:
 
 
 def test_the_api_status_names_the_problems_for_group_wide_roles_only(client: Any, policy: Any) -> None:
+    from tutela.accounts.principal import CLI
     from tutela.accounts.services import staff_create, token_create
 
     problem = {"purposes": ["prospecting"], "items": 2, "first_item": 1, "last_item": 2, "error": "E: x"}
@@ -59,8 +60,10 @@ def test_the_api_status_names_the_problems_for_group_wide_roles_only(client: Any
     )
 
     def bearer(role: str, controller: str, name: str) -> dict[str, str]:
-        user, _ = staff_create(username=name, email=f"{name}@crmgroup.be", role=role, controller=controller)
-        return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user, name='t')}"}
+        user, _ = staff_create(
+            principal=CLI, username=name, email=f"{name}@crmgroup.be", role=role, controller=controller
+        )
+        return {"HTTP_AUTHORIZATION": f"Bearer {token_create(principal=CLI, user=user, name='t')}"}
 
     dpo = client.get("/api/v1/retention/status", **bearer("dpo", "", "dpo")).json()
     assert dpo["last"]["status"] == "partial" and dpo["last"]["problems"] == [problem]

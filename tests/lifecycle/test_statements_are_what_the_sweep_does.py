@@ -73,7 +73,7 @@ def test_every_register_ends_as_its_statement_says(policy: Any, frozen: Any, how
     hold = legal_hold_place(subject_id=person.pk, case_ref="RG 9", reason="closed case", principal=SYSTEM)
     legal_hold_release(hold_id=hold.pk, reason="settled", principal=SYSTEM)
     breach = report()
-    breach_record_investigation(breach_id=breach.pk, identifiers=[EMAIL])
+    breach_record_investigation(principal=SYSTEM, breach_id=breach.pk, identifiers=[EMAIL])
     # a delivery state of the policy-change mail (the portal keeps no address)
     PolicyChangeNotice.objects.create(version_number=1, subject=person, created_at=clock.now())
     # then silent for almost three years, as far as the register knows

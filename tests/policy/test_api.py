@@ -9,17 +9,19 @@ from django.test import Client
 
 from tests.factories.policy import PolicyVersionFactory
 from tests.policy.helpers import shipped_text
+from tutela.accounts.principal import CLI
 from tutela.accounts.services import staff_create, token_create
 
 
 def _bearer(role: str, controller: str = "") -> dict[str, str]:
     user, _ = staff_create(
+        principal=CLI,
         username=f"{role}-{controller or 'all'}",
         email=f"{role}@example.org",
         role=role,
         controller=controller,
     )
-    return {"HTTP_AUTHORIZATION": "Bearer " + token_create(user=user, name="test")}
+    return {"HTTP_AUTHORIZATION": "Bearer " + token_create(principal=CLI, user=user, name="test")}
 
 
 @pytest.mark.django_db

@@ -187,10 +187,11 @@ def test_cli_bad_input_exits_2(cli, tmp_path: Path) -> None:
 
 @pytest.fixture
 def token(policy):
+    from tutela.accounts.principal import CLI
     from tutela.accounts.services import staff_create, token_create
 
-    user, _ = staff_create(username="dpo", email="dpo@example.org", role="dpo")
-    return token_create(user=user, name="test")
+    user, _ = staff_create(principal=CLI, username="dpo", email="dpo@example.org", role="dpo")
+    return token_create(principal=CLI, user=user, name="test")
 
 
 @pytest.mark.django_db

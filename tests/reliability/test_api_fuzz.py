@@ -60,9 +60,10 @@ def test_anonymous_callers_get_no_server_error_and_no_personal_data(operations: 
 
 
 def test_the_dpo_gets_no_server_error_and_schema_conformant_answers(operations: list[Any]) -> None:
+    from tutela.accounts.principal import CLI
     from tutela.accounts.services import staff_create, token_create
 
-    user, _ = staff_create(username="fuzz-dpo", email="dpo@example.org", role="dpo")
-    token = token_create(user=user, name="fuzz")
+    user, _ = staff_create(principal=CLI, username="fuzz-dpo", email="dpo@example.org", role="dpo")
+    token = token_create(principal=CLI, user=user, name="fuzz")
     failures = _fuzz(operations, {"Authorization": f"Bearer {token}"}, anonymous=False)
     assert not failures, "\n\n".join(failures)

@@ -55,15 +55,17 @@ def _concrete(path: str) -> str:
 
 
 def _token(role: str, controller: str = "") -> str:
+    from tutela.accounts.principal import CLI
     from tutela.accounts.services import staff_create, token_create
 
     user, _ = staff_create(
+        principal=CLI,
         username=f"{role}-{controller or 'all'}",
         email=f"{role}@example.org",
         role=role,
         controller=controller,
     )
-    return token_create(user=user, name="matrix")
+    return token_create(principal=CLI, user=user, name="matrix")
 
 
 @pytest.mark.django_db

@@ -24,10 +24,11 @@ def arabic_indic(number: int) -> str:
 
 
 def _token(role: str = "dpo") -> str:
+    from tutela.accounts.principal import CLI
     from tutela.accounts.services import staff_create, token_create
 
-    user, _ = staff_create(username=f"hostile-{role}", email=f"{role}@example.org", role=role)
-    return token_create(user=user, name="hostile")
+    user, _ = staff_create(principal=CLI, username=f"hostile-{role}", email=f"{role}@example.org", role=role)
+    return token_create(principal=CLI, user=user, name="hostile")
 
 
 @pytest.fixture

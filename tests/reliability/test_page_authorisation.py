@@ -242,12 +242,18 @@ def _staff_client(role: str, controller: str = "", *, verified: bool = True) -> 
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from tests.web.conftest import login
+    from tutela.accounts.principal import CLI
     from tutela.accounts.services import staff_create
 
     password = "correct horse battery staple 42"
     name = f"{role}-{controller or 'group'}-{'v' if verified else 'p'}"
     user, _ = staff_create(
-        username=name, email=f"{name}@crmgroup.be", role=role, controller=controller, password=password
+        principal=CLI,
+        username=name,
+        email=f"{name}@crmgroup.be",
+        role=role,
+        controller=controller,
+        password=password,
     )
     device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
     client = Client()

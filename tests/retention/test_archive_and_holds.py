@@ -10,7 +10,7 @@ from django.test import Client
 
 from tests.factories.retention import person_with
 from tests.factories.subjects import sealed_item
-from tutela.accounts.principal import SYSTEM
+from tutela.accounts.principal import CLI, SYSTEM
 from tutela.accounts.services import staff_create, token_create
 from tutela.core.audit import audit_verify
 from tutela.core.errors import InvalidInput, NotFound, Refused
@@ -51,9 +51,13 @@ def archived(policy: Any, frozen: Any) -> Any:
 
 def _token(role: str, archive: bool) -> str:
     user, _ = staff_create(
-        username=f"{role}-{archive}", email=f"{role}@example.org", role=role, archive_access=archive
+        principal=CLI,
+        username=f"{role}-{archive}",
+        email=f"{role}@example.org",
+        role=role,
+        archive_access=archive,
     )
-    return token_create(user=user, name="test")
+    return token_create(principal=CLI, user=user, name="test")
 
 
 @pytest.mark.django_db
@@ -94,7 +98,9 @@ def test_cli_archive_open_needs_a_user_with_access(archived: Any) -> None:
     from django.core.management import call_command
 
     subject, items = archived
-    staff_create(username="archivist", email="a@example.org", role="archive", controller="crm-asbl")
+    staff_create(
+        principal=CLI, username="archivist", email="a@example.org", role="archive", controller="crm-asbl"
+    )
     with pytest.raises(SystemExit) as refused:
         call_command(
             "archive", "open", f"item:{items[0].pk}", "--ground", "authority", "--reference", "APD 7"

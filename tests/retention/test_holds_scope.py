@@ -26,12 +26,17 @@ CASE = "Court of Liège 2026/881 (ac-cs)"
 
 
 def _client(role: str, controller: str = "") -> Client:
+    from tutela.accounts.principal import CLI
     from tutela.accounts.services import staff_create, token_create
 
     user, _ = staff_create(
-        username=f"{role}-{controller or 'all'}", email="x@crmgroup.be", role=role, controller=controller
+        principal=CLI,
+        username=f"{role}-{controller or 'all'}",
+        email="x@crmgroup.be",
+        role=role,
+        controller=controller,
     )
-    return Client(HTTP_AUTHORIZATION=f"Bearer {token_create(user=user, name='test')}")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {token_create(principal=CLI, user=user, name='test')}")
 
 
 def _held_shared_person() -> tuple[Any, LegalHold]:

@@ -69,9 +69,9 @@ def bearer(username: str, role: str, controller: str = "") -> dict[str, str]:
     from tutela.accounts.services import staff_create, token_create
 
     user, _ = staff_create(
-        username=username, email=f"{username}@crmgroup.be", role=role, controller=controller
+        principal=CLI, username=username, email=f"{username}@crmgroup.be", role=role, controller=controller
     )
-    return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user, name='tests')}"}
+    return {"HTTP_AUTHORIZATION": f"Bearer {token_create(principal=CLI, user=user, name='tests')}"}
 
 
 def post(client: Client, url: str, body: dict[str, Any], **headers: str) -> Any:

@@ -187,8 +187,10 @@ def test_a_portability_request_cannot_target_the_internal_network(policy: Any) -
 def _dpo_bearer() -> str:
     from tutela.accounts.services import staff_create, token_create
 
-    user, _ = staff_create(username="dpo-t", email="dpo-t@crmgroup.be", role="dpo", controller="")
-    return f"Bearer {token_create(user=user, name='tests')}"
+    user, _ = staff_create(
+        principal=CLI, username="dpo-t", email="dpo-t@crmgroup.be", role="dpo", controller=""
+    )
+    return f"Bearer {token_create(principal=CLI, user=user, name='tests')}"
 
 
 @pytest.mark.django_db(transaction=True)

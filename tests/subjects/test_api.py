@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.subjects.conftest import EMAIL, NN
-from tutela.accounts.principal import SYSTEM
+from tutela.accounts.principal import CLI, SYSTEM
 from tutela.accounts.services import staff_create, token_create
 from tutela.core.models import AuditEntry
 from tutela.subjects import services
@@ -17,8 +17,10 @@ NN_1985 = "85073003328"
 
 
 def bearer(role: str, controller: str = "", name: str = "u") -> dict[str, str]:
-    user, _ = staff_create(username=name, email=f"{name}@crmgroup.be", role=role, controller=controller)
-    return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user, name='t')}"}
+    user, _ = staff_create(
+        principal=CLI, username=name, email=f"{name}@crmgroup.be", role=role, controller=controller
+    )
+    return {"HTTP_AUTHORIZATION": f"Bearer {token_create(principal=CLI, user=user, name='t')}"}
 
 
 @pytest.fixture

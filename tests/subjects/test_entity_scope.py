@@ -59,12 +59,17 @@ def _shared(email: str = "both@example.com") -> Any:
 
 
 def _token_client(role: str, controller: str = "") -> Client:
+    from tutela.accounts.principal import CLI
     from tutela.accounts.services import staff_create, token_create
 
     user, _ = staff_create(
-        username=f"{role}-{controller or 'all'}", email="x@crmgroup.be", role=role, controller=controller
+        principal=CLI,
+        username=f"{role}-{controller or 'all'}",
+        email="x@crmgroup.be",
+        role=role,
+        controller=controller,
     )
-    return Client(HTTP_AUTHORIZATION=f"Bearer {token_create(user=user, name='test')}")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {token_create(principal=CLI, user=user, name='test')}")
 
 
 # ---------------------------------------------------------------- consent for the other entity's people

@@ -15,7 +15,7 @@ import pytest
 from django.test import Client
 
 from tests.factories.rights import member, open_request, prospect
-from tutela.accounts.principal import SYSTEM, Principal
+from tutela.accounts.principal import CLI, SYSTEM, Principal
 from tutela.accounts.services import staff_create, token_create
 from tutela.consent.models import ConsentEvent
 from tutela.consent.services import consent_give
@@ -123,8 +123,10 @@ def test_a_complete_erasure_covers_the_records_merged_into_the_person(policy: An
 
 
 def _bearer(role: str, controller: str, name: str) -> dict[str, str]:
-    user, _ = staff_create(username=name, email=f"{name}@crmgroup.be", role=role, controller=controller)
-    return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user, name='t')}"}
+    user, _ = staff_create(
+        principal=CLI, username=name, email=f"{name}@crmgroup.be", role=role, controller=controller
+    )
+    return {"HTTP_AUTHORIZATION": f"Bearer {token_create(principal=CLI, user=user, name='t')}"}
 
 
 def test_subject_show_and_the_api_list_the_persons_requests_scoped_to_the_caller(policy: Any) -> None:
@@ -178,8 +180,10 @@ def test_breach_and_policy_notices_follow_once_per_breach_and_version(policy: An
 
     kept, dup = prospect(JAN), prospect("jan.other@example.be")
     both, only_dup = report(), report()
-    breach_record_investigation(breach_id=both.pk, identifiers=[JAN, "jan.other@example.be"])
-    breach_record_investigation(breach_id=only_dup.pk, identifiers=["jan.other@example.be"])
+    breach_record_investigation(
+        principal=SYSTEM, breach_id=both.pk, identifiers=[JAN, "jan.other@example.be"]
+    )
+    breach_record_investigation(principal=SYSTEM, breach_id=only_dup.pk, identifiers=["jan.other@example.be"])
     for person in (kept, dup):  # the same version's notice for both records
         PolicyChangeNotice.objects.create(version_number=3, subject=person, created_at=clock.now())
     PolicyChangeNotice.objects.create(version_number=4, subject=dup, created_at=clock.now())

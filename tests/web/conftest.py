@@ -61,6 +61,7 @@ def make_staff(policy: Any) -> Any:
     """make_staff(role, controller="") -> (user, password, device) with a confirmed TOTP device."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from tutela.accounts.principal import CLI
     from tutela.accounts.services import staff_create
 
     counter = {"n": 0}
@@ -69,6 +70,7 @@ def make_staff(policy: Any) -> Any:
         counter["n"] += 1
         password = "correct horse battery staple 42"
         user, _ = staff_create(
+            principal=CLI,
             username=f"{role}{counter['n']}",
             email=f"{role}{counter['n']}@crmgroup.be",
             role=role,

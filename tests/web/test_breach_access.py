@@ -10,6 +10,7 @@ from django.test import Client
 
 from tests.factories.breaches import report
 from tests.web.conftest import login
+from tutela.accounts.principal import CLI
 from tutela.accounts.services import token_create
 from tutela.breaches.models import Breach
 
@@ -26,7 +27,7 @@ FORM = {
 
 
 def _api(user: Any) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Bearer {token_create(user=user, name='t')}")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {token_create(principal=CLI, user=user, name='t')}")
 
 
 def test_an_auditor_reads_the_register_but_does_not_report(client: Any, make_staff: Any) -> None:

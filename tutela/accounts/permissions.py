@@ -128,3 +128,44 @@ def require_in_scope(principal: Principal, subject_id: int) -> None:
     merged into another or erased included (the access package and erasure read those too)."""
     if principal.role == PUBLIC_ROLE or not principal.is_group_wide:
         require_subject(principal, subject_id)
+
+
+def may_read_breaches(principal: Principal) -> bool:
+    """The breach register (with the reporters' details) is open to the DPO, privacy officers and auditors."""
+    return principal.role in (*DECIDING_ROLES, Role.AUDITOR)
+
+
+def may_report_breach(principal: Principal) -> bool:
+    """Anyone who may write may report a possible breach (the DPO must hear of it at once)."""
+    return may_write(principal)
+
+
+def may_manage_breaches(principal: Principal) -> bool:
+    """What follows a report (investigation, assessment, decision, notifications, register, DPO review) is
+    for the DPO and privacy officers; auditors only read."""
+    return may_decide(principal)
+
+
+def require_read_breaches(principal: Principal) -> None:
+    if not may_read_breaches(principal):
+        raise PermissionDenied("only the DPO, privacy officers and auditors see the breach register")
+
+
+def require_report_breach(principal: Principal) -> None:
+    if not may_report_breach(principal):
+        raise PermissionDenied("read-only account")
+
+
+def require_manage_breaches(principal: Principal) -> None:
+    if not may_manage_breaches(principal):
+        raise PermissionDenied("only the DPO and privacy officers manage breaches")
+
+
+def may_manage_accounts(principal: Principal) -> bool:
+    """Creating staff accounts and API tokens is for the DPO (the operator at the shell acts as the DPO)."""
+    return principal.role == Role.DPO
+
+
+def require_manage_accounts(principal: Principal) -> None:
+    if not may_manage_accounts(principal):
+        raise PermissionDenied("only the DPO may create staff accounts and API tokens")

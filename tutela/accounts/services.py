@@ -10,6 +10,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from tutela.accounts.models import ApiToken, Role, StaffProfile
+from tutela.accounts.permissions import require_manage_accounts
+from tutela.accounts.principal import Principal
 from tutela.core import clock
 from tutela.core.audit import audit_log
 from tutela.core.errors import InvalidInput
@@ -21,6 +23,7 @@ def token_digest(token: str) -> str:
 
 def staff_create(
     *,
+    principal: Principal,
     username: str,
     email: str,
     role: str,
@@ -28,7 +31,10 @@ def staff_create(
     password: str | None = None,
     archive_access: bool = False,
 ) -> tuple[Any, str]:
-    """Create a staff account; returns the user and the password (generated when not given)."""
+    """Create a staff account; returns the user and the password (generated when not given).
+
+    Only the DPO (the operator at the shell acts as the DPO) may create accounts."""
+    require_manage_accounts(principal)
     if role not in Role.values:
         raise InvalidInput(f"role {role!r} is unknown; choose one of {', '.join(Role.values)}")
     if role in (Role.STAFF, Role.INTEGRATION, Role.ARCHIVE) and not controller:
@@ -60,16 +66,25 @@ def staff_create(
             object_type="user",
             object_id=user.pk,
             payload={"username": username, "role": role, "controller": controller},
+            actor=principal.actor,
         )
     return user, password
 
 
-def token_create(*, user: Any, name: str) -> str:
-    """A new API token for ``user``; the clear token is returned once and never stored."""
+def token_create(*, principal: Principal, user: Any, name: str) -> str:
+    """A new API token for ``user``; the clear token is returned once and never stored. Only the DPO (or
+    the operator at the shell) may issue tokens: a token acts with its owner's role."""
+    require_manage_accounts(principal)
     token = "tut_" + secrets.token_urlsafe(32)
     with transaction.atomic():
         row = ApiToken.objects.create(
             user=user, name=name, prefix=token[:10], token_hash=token_digest(token), created_at=clock.now()
         )
-        audit_log("token.create", object_type="api_token", object_id=row.pk, payload={"name": name})
+        audit_log(
+            "token.create",
+            object_type="api_token",
+            object_id=row.pk,
+            payload={"name": name},
+            actor=principal.actor,
+        )
     return token

@@ -9,22 +9,20 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
-from tutela.accounts.models import Role
+from tutela.accounts.permissions import require_manage_breaches, require_read_breaches
 from tutela.api.auth import principal
-from tutela.core.errors import FieldError, InvalidInput, PermissionDenied
+from tutela.core.errors import FieldError, InvalidInput
 
 router = Router(tags=["breaches"])
 
 
 def _may_read(request: HttpRequest) -> None:
-    p = principal(request)
-    if not (p.can_decide or p.role == Role.AUDITOR):
-        raise PermissionDenied("only the DPO, privacy officers and auditors see the breach register")
+    """Refuse before the body is read; the services check the same rule themselves."""
+    require_read_breaches(principal(request))
 
 
 def _may_decide(request: HttpRequest) -> None:
-    if not principal(request).can_decide:
-        raise PermissionDenied("only the DPO and privacy officers manage breaches")
+    require_manage_breaches(principal(request))
 
 
 def _json_body(request: HttpRequest) -> Any:
@@ -137,11 +135,9 @@ def report(request: HttpRequest, payload: ReportIn) -> Any:
     from tutela.breaches.services import Reporter, breach_report
 
     p = principal(request)
-    if not p.can_write:
-        raise PermissionDenied("read-only account")
     values = payload.dict(exclude={"reporter"})
     values["controller"] = values["controller"] or p.controller  # a staff member reports for their entity
-    breach = breach_report(reporter=Reporter(**payload.reporter.dict()), **values)
+    breach = breach_report(principal=p, reporter=Reporter(**payload.reporter.dict()), **values)
     return Status(201, breach_row(breach))
 
 
@@ -150,7 +146,7 @@ def list_breaches(request: HttpRequest, status: str | None = None, open: bool = 
     from tutela.breaches.selectors import breach_list
 
     _may_read(request)
-    rows = breach_list(status=status, open_only=open)
+    rows = breach_list(principal=principal(request), status=status, open_only=open)
     return {"breaches": rows, "count": len(rows)}
 
 
@@ -159,7 +155,7 @@ def clocks(request: HttpRequest) -> Any:
     from tutela.breaches.selectors import open_breach_clocks
 
     _may_read(request)
-    rows = open_breach_clocks()
+    rows = open_breach_clocks(principal=principal(request))
     return {"breaches": rows, "count": len(rows)}
 
 
@@ -170,7 +166,7 @@ def register_export(request: HttpRequest, format: str = "json") -> Any:
     _may_read(request)
     if format not in ("csv", "json"):
         raise InvalidInput("bad format", errors=[FieldError("csv or json", field="format")])
-    text = export(format)
+    text = export(format, principal=principal(request))
     if format == "csv":
         response = HttpResponse(text, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="breach-register.csv"'
@@ -183,7 +179,7 @@ def show(request: HttpRequest, breach_id: int) -> Any:
     from tutela.breaches.selectors import breach_detail
 
     _may_read(request)
-    return breach_detail(breach_id)
+    return breach_detail(breach_id, principal=principal(request))
 
 
 @router.post("/{breach_id}/investigation", summary="Record the investigation's findings (§12.2)")
@@ -191,7 +187,7 @@ def investigation(request: HttpRequest, breach_id: int, payload: InvestigationIn
     from tutela.breaches.services import breach_record_investigation
 
     _may_decide(request)
-    return breach_record_investigation(breach_id=breach_id, **payload.dict())
+    return breach_record_investigation(principal=principal(request), breach_id=breach_id, **payload.dict())
 
 
 @router.post("/{breach_id}/assessment", summary="Assess the breach from facts and store the result")
@@ -200,7 +196,7 @@ def assessment(request: HttpRequest, breach_id: int) -> Any:
 
     _may_decide(request)
     facts = _json_body(request)
-    row = breach_assess(breach_id=breach_id, facts=facts)
+    row = breach_assess(principal=principal(request), breach_id=breach_id, facts=facts)
     return {**row.result, "rules_version": row.rules_version, "at": row.at.isoformat()}
 
 
@@ -209,7 +205,7 @@ def notify_authority(request: HttpRequest, breach_id: int, payload: NotifyAuthor
     from tutela.breaches.services import breach_notify_authority
 
     _may_decide(request)
-    note = breach_notify_authority(breach_id=breach_id, **payload.dict())
+    note = breach_notify_authority(principal=principal(request), breach_id=breach_id, **payload.dict())
     return {"number": note.number, "phase": note.phase, "at": note.at.isoformat(), "late": note.late,
             "content": note.content, "text": note.text}  # fmt: skip
 
@@ -220,7 +216,9 @@ def notify_subjects(request: HttpRequest, breach_id: int, payload: NotifySubject
     from tutela.breaches.selectors import communication_states
 
     _may_decide(request)
-    comm = breach_notify_subjects(breach_id=breach_id, public_notice=payload.public_notice)
+    comm = breach_notify_subjects(
+        principal=principal(request), breach_id=breach_id, public_notice=payload.public_notice
+    )
     return {
         "channel": comm.channel,
         "total": comm.total,
@@ -235,8 +233,10 @@ def register_update(request: HttpRequest, breach_id: int, payload: RegisterIn) -
     from tutela.breaches.services import breach_update_register
 
     _may_decide(request)
-    breach_update_register(breach_id=breach_id, **payload.dict(exclude_none=True))
-    return breach_detail(breach_id)["register"]
+    breach_update_register(
+        principal=principal(request), breach_id=breach_id, **payload.dict(exclude_none=True)
+    )
+    return breach_detail(breach_id, principal=principal(request))["register"]
 
 
 @router.post("/{breach_id}/events", response={201: dict[str, Any]}, summary="Add a line to the chronology")
@@ -244,7 +244,7 @@ def add_event(request: HttpRequest, breach_id: int, payload: EventIn) -> Any:
     from tutela.breaches.services import breach_add_event
 
     _may_decide(request)
-    e = breach_add_event(breach_id=breach_id, text=payload.text, at=payload.at)
+    e = breach_add_event(principal=principal(request), breach_id=breach_id, text=payload.text, at=payload.at)
     return Status(201, {"id": e.pk, "at": e.at.isoformat(), "kind": e.kind, "text": e.text})
 
 
@@ -253,7 +253,12 @@ def add_change(request: HttpRequest, breach_id: int, payload: ChangeIn) -> Any:
     from tutela.breaches.services import breach_add_change
 
     _may_decide(request)
-    c = breach_add_change(breach_id=breach_id, description=payload.description, owner=payload.owner)
+    c = breach_add_change(
+        principal=principal(request),
+        breach_id=breach_id,
+        description=payload.description,
+        owner=payload.owner,
+    )
     return Status(201, {"id": c.pk, "state": c.state, "description": c.description})
 
 
@@ -262,7 +267,7 @@ def change_state(request: HttpRequest, change_id: int, payload: ChangeStateIn) -
     from tutela.breaches.services import breach_change_update
 
     _may_decide(request)
-    c = breach_change_update(change_id=change_id, state=payload.state)
+    c = breach_change_update(principal=principal(request), change_id=change_id, state=payload.state)
     return {
         "id": c.pk,
         "state": c.state,
@@ -275,7 +280,9 @@ def review(request: HttpRequest, breach_id: int, payload: ReviewIn) -> Any:
     from tutela.breaches.services import breach_dpo_review
 
     _may_decide(request)
-    b = breach_dpo_review(breach_id=breach_id, text=payload.text, close=payload.close)
+    b = breach_dpo_review(
+        principal=principal(request), breach_id=breach_id, text=payload.text, close=payload.close
+    )
     return {"id": b.pk, "status": b.status}
 
 
@@ -284,5 +291,5 @@ def decide(request: HttpRequest, breach_id: int, payload: DecisionIn) -> Any:
     from tutela.breaches.services import breach_decide
 
     _may_decide(request)
-    b = breach_decide(breach_id=breach_id, **payload.dict())
+    b = breach_decide(principal=principal(request), breach_id=breach_id, **payload.dict())
     return {"id": b.pk, "notify_authority": b.notify_authority, "notify_subjects": b.notify_subjects}

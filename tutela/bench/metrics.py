@@ -441,15 +441,17 @@ def purpose_check_http(subjects: int) -> list[Metric]:
     import sys
     import urllib.request
 
+    from tutela.accounts.principal import CLI
     from tutela.accounts.services import staff_create, token_create
 
     user, _ = staff_create(
+        principal=CLI,
         username=f"bench-{random.randrange(10**6)}",
         email="bench@example.org",
         role="integration",
         controller="crm-asbl",
     )
-    token = token_create(user=user, name="bench")
+    token = token_create(principal=CLI, user=user, name="bench")
     ids = _sample_subjects("prospect", 500)
     port = _free_port()
     server = subprocess.Popen(  # noqa: S603 - our own entry point

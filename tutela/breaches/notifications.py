@@ -12,10 +12,12 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count
 
+from tutela.accounts.permissions import require_manage_breaches
+from tutela.accounts.principal import Principal
 from tutela.breaches import texts
 from tutela.breaches.models import Breach, BreachSubject, SubjectCommunication, SubjectNotice
 from tutela.core import clock
-from tutela.core.audit import AuditRecord, audit_log, audit_many, current_actor
+from tutela.core.audit import AuditRecord, audit_log, audit_many
 from tutela.core.errors import FieldError, NotFound, Refused
 
 BATCH_SIZE = 200
@@ -131,8 +133,11 @@ def people_texts(breach: Breach, policy: Any) -> dict[str, dict[str, str]]:
     }
 
 
-def breach_notify_subjects(*, breach_id: int, public_notice: bool = False) -> SubjectCommunication:
+def breach_notify_subjects(
+    *, principal: Principal, breach_id: int, public_notice: bool = False
+) -> SubjectCommunication:
     """Tell the people (Art. 34): an e-mail to each person found in the register, or a public notice."""
+    require_manage_breaches(principal)
     from tutela.policy.selectors import active_policy
 
     policy = active_policy()
@@ -156,7 +161,7 @@ def breach_notify_subjects(*, breach_id: int, public_notice: bool = False) -> Su
             at=clock.now(),
             texts=people_texts(breach, policy),
             total=len(people) if channel == SubjectCommunication.Channel.EMAIL else 0,
-            actor=current_actor(),
+            actor=principal.actor,
         )
         if channel == SubjectCommunication.Channel.EMAIL:
             SubjectNotice.objects.bulk_create(
@@ -175,19 +180,21 @@ def breach_notify_subjects(*, breach_id: int, public_notice: bool = False) -> Su
             at=comm.at,
             kind="subjects_notified",
             text=f"People told by {'e-mail' if channel == 'email' else 'public notice'} ({comm.total} people).",
-            actor=current_actor(),
+            actor=principal.actor,
         )
         audit_log(
             "breach.notify_subjects",
             object_type="breach",
             object_id=breach.pk,
             payload={"channel": channel, "people": comm.total},
+            actor=principal.actor,
         )
     return comm
 
 
-def breach_notices_retry(*, breach_id: int) -> SubjectCommunication:
+def breach_notices_retry(*, principal: Principal, breach_id: int) -> SubjectCommunication:
     """Send again the e-mails of the latest communication that failed (a mail server down, a full mailbox)."""
+    require_manage_breaches(principal)
     with transaction.atomic():
         comm = (
             SubjectCommunication.objects.select_for_update()
@@ -203,7 +210,11 @@ def breach_notices_retry(*, breach_id: int) -> SubjectCommunication:
             state=SubjectNotice.State.PENDING, error=""
         )
         audit_log(
-            "breach.notices_retry", object_type="breach", object_id=breach_id, payload={"notices": count}
+            "breach.notices_retry",
+            object_type="breach",
+            object_id=breach_id,
+            payload={"notices": count},
+            actor=principal.actor,
         )
         transaction.on_commit(lambda: _enqueue(comm.pk))
     return comm
@@ -215,8 +226,12 @@ def _enqueue(communication_id: int) -> None:
     send_subject_notices.enqueue(communication_id)
 
 
-def send_pending_notices(communication_id: int, *, batch_size: int = BATCH_SIZE) -> dict[str, int]:
-    """Send the pending notices of a communication, batch by batch; each person's state is recorded."""
+def send_pending_notices(
+    communication_id: int, *, principal: Principal, batch_size: int = BATCH_SIZE
+) -> dict[str, int]:
+    """Send the pending notices of a communication, batch by batch; each person's state is recorded (the
+    worker passes its own principal: it reads the people's addresses)."""
+    require_manage_breaches(principal)
     from django.core.mail import get_connection
 
     from tutela.core.mail import build_message
@@ -278,6 +293,7 @@ def send_pending_notices(communication_id: int, *, batch_size: int = BATCH_SIZE)
                         comm.breach_id,
                         subject_id=n.subject_id,
                         payload={"state": n.state, "language": n.language},
+                        actor=principal.actor,
                     )
                     for n in batch
                 ]
@@ -288,5 +304,11 @@ def send_pending_notices(communication_id: int, *, batch_size: int = BATCH_SIZE)
         .annotate(n=Count("id"))
         .values_list("state", "n")
     )
-    audit_log("breach.notices_sent", object_type="breach", object_id=comm.breach_id, payload=counts)
+    audit_log(
+        "breach.notices_sent",
+        object_type="breach",
+        object_id=comm.breach_id,
+        payload=counts,
+        actor=principal.actor,
+    )
     return {state: counts.get(state, 0) for state in SubjectNotice.State.values}

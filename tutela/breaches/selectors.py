@@ -9,6 +9,8 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q
 
+from tutela.accounts.permissions import require_read_breaches
+from tutela.accounts.principal import Principal
 from tutela.breaches import clocks
 from tutela.breaches.models import Breach, RecommendedChange
 from tutela.core import clock
@@ -76,7 +78,10 @@ def breach_row(breach: Breach, *, now: Any = None, hours: tuple[int, int] | None
     }
 
 
-def breach_list(*, status: str | None = None, open_only: bool = False) -> list[dict[str, Any]]:
+def breach_list(
+    *, principal: Principal, status: str | None = None, open_only: bool = False
+) -> list[dict[str, Any]]:
+    require_read_breaches(principal)
     qs = Breach.objects.all()
     if status:
         qs = qs.filter(status=status)
@@ -86,8 +91,9 @@ def breach_list(*, status: str | None = None, open_only: bool = False) -> list[d
     return [breach_row(b, now=now, hours=hours) for b in qs]
 
 
-def open_breach_clocks() -> list[dict[str, Any]]:
+def open_breach_clocks(*, principal: Principal) -> list[dict[str, Any]]:
     """Open breaches whose investigation or authority clock still runs, most urgent first (dashboard)."""
+    require_read_breaches(principal)
     now, hours = clock.now(), _hours()
     qs = Breach.objects.exclude(status=Breach.Status.CLOSED).filter(
         Q(investigation_started_at__isnull=True)
@@ -121,7 +127,8 @@ def open_breach_clocks() -> list[dict[str, Any]]:
     return rows
 
 
-def breach_detail(breach_id: int) -> dict[str, Any]:
+def breach_detail(breach_id: int, *, principal: Principal) -> dict[str, Any]:
+    require_read_breaches(principal)
     breach = (
         Breach.objects.filter(pk=breach_id)
         .annotate(n_affected=Count("affected"))
@@ -235,8 +242,9 @@ def register_fields(breach: Breach) -> dict[str, Any]:
     }
 
 
-def register_entries() -> list[dict[str, Any]]:
+def register_entries(*, principal: Principal) -> list[dict[str, Any]]:
     """Every breach, notified or not, with the §12.3 fields (three queries whatever the size)."""
+    require_read_breaches(principal)
     qs = Breach.objects.order_by("reported_at", "id").prefetch_related(
         "events", Prefetch("changes", queryset=RecommendedChange.objects.order_by("created_at", "id"))
     )
@@ -282,8 +290,8 @@ def _flat(key: str, value: Any) -> Any:
     return value
 
 
-def register_export(fmt: str) -> str:
-    rows = register_entries()
+def register_export(fmt: str, *, principal: Principal) -> str:
+    rows = register_entries(principal=principal)
     if fmt == "json":
         return json.dumps({"breaches": rows, "count": len(rows)}, ensure_ascii=False, indent=2)
     out = io.StringIO()

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.db import transaction
 
+from tutela.accounts.permissions import require_manage_breaches, require_report_breach
+from tutela.accounts.principal import Principal
 from tutela.breaches import clocks
 from tutela.breaches.assessment import RULES_VERSION, assess, validate_facts
 from tutela.breaches.facts import policy_keys
@@ -21,7 +23,7 @@ from tutela.breaches.models import (
     RecommendedChange,
 )
 from tutela.core import clock
-from tutela.core.audit import AuditRecord, audit_log, audit_many, current_actor
+from tutela.core.audit import AuditRecord, audit_log, audit_many
 from tutela.core.errors import FieldError, InvalidInput, NotFound, Refused
 
 REGISTER_FIELDS = (
@@ -51,10 +53,8 @@ def _get(breach_id: int, *, lock: bool = False) -> Breach:
         raise NotFound(f"no breach {breach_id}", errors=[FieldError("no such breach", field="id")]) from None
 
 
-def _event(breach: Breach, kind: str, text: str, at: dt.datetime | None = None) -> BreachEvent:
-    return BreachEvent.objects.create(
-        breach=breach, at=at or clock.now(), kind=kind, text=text, actor=current_actor()
-    )
+def _event(breach: Breach, kind: str, text: str, at: dt.datetime | None = None, *, actor: str) -> BreachEvent:
+    return BreachEvent.objects.create(breach=breach, at=at or clock.now(), kind=kind, text=text, actor=actor)
 
 
 def _aware(value: dt.datetime | None, field: str, errors: list[FieldError]) -> dt.datetime | None:
@@ -76,6 +76,7 @@ class Reporter:
 
 def breach_report(
     *,
+    principal: Principal,
     reporter: Reporter,
     incident_type: str,
     description: str,
@@ -92,6 +93,7 @@ def breach_report(
 
     ``facts`` (breach-facts schema), when the reporter already knows them, are assessed at once.
     """
+    require_report_breach(principal)
     errors: list[FieldError] = []
     if facts is not None:
         errors += [
@@ -153,17 +155,24 @@ def breach_report(
             detected_at=detected,
             aware_at=aware,
             reported_at=now,
-            created_by=current_actor(),
+            created_by=principal.actor,
         )
-        _event(breach, "detected", "The incident was detected.", detected)
+        _event(breach, "detected", "The incident was detected.", detected, actor=principal.actor)
         if processor:
             _event(
                 breach,
                 "processor_report",
                 f"The processor {processor} reported the breach (Art. 33(2)).",
                 processor_at,
+                actor=principal.actor,
             )
-        _event(breach, "reported", f"Reported to the DPO by {breach.reporter_name}; high urgency.", now)
+        _event(
+            breach,
+            "reported",
+            f"Reported to the DPO by {breach.reporter_name}; high urgency.",
+            now,
+            actor=principal.actor,
+        )
         audit_log(
             "breach.report",
             object_type="breach",
@@ -173,10 +182,11 @@ def breach_report(
                 "people_concerned": people_concerned,
                 "processor": bool(processor),
             },
+            actor=principal.actor,
         )
         _alert_dpo(breach)
         if facts is not None:
-            breach_assess(breach_id=breach.pk, facts=facts)
+            breach_assess(principal=principal, breach_id=breach.pk, facts=facts)
             breach.refresh_from_db()
     return breach
 
@@ -198,7 +208,10 @@ def _alert_dpo(breach: Breach) -> None:
     )
 
 
-def breach_start_investigation(*, breach_id: int, at: dt.datetime | None = None) -> Breach:
+def breach_start_investigation(
+    *, principal: Principal, breach_id: int, at: dt.datetime | None = None
+) -> Breach:
+    require_manage_breaches(principal)
     with transaction.atomic():
         breach = _get(breach_id, lock=True)
         if breach.investigation_started_at:
@@ -218,13 +231,21 @@ def breach_start_investigation(*, breach_id: int, at: dt.datetime | None = None)
             "investigation_started",
             "Investigation started" + (f" (later than {hours} hours)" if late else "."),
             when,
+            actor=principal.actor,
         )
-        audit_log("breach.investigate", object_type="breach", object_id=breach.pk, payload={"late": late})
+        audit_log(
+            "breach.investigate",
+            object_type="breach",
+            object_id=breach.pk,
+            payload={"late": late},
+            actor=principal.actor,
+        )
     return breach
 
 
 def breach_record_investigation(
     *,
+    principal: Principal,
     breach_id: int,
     nature: str | None = None,
     data_types: list[str] | None = None,
@@ -235,6 +256,7 @@ def breach_record_investigation(
     identifiers: list[str] | None = None,
 ) -> dict[str, Any]:
     """Record what the investigation found (§12.2); people named by identifiers are linked to the register."""
+    require_manage_breaches(principal)
     from tutela.breaches.taxonomy import known_keys
 
     errors: list[FieldError] = []
@@ -294,16 +316,22 @@ def breach_record_investigation(
         )
         new_ids = [s for s in dict.fromkeys(found) if s not in existing]
         BreachSubject.objects.bulk_create([BreachSubject(breach=breach, subject_id=s) for s in new_ids])
-        audit_many([AuditRecord("breach.subject_linked", "breach", breach.pk, subject_id=s) for s in new_ids])
+        audit_many(
+            [
+                AuditRecord("breach.subject_linked", "breach", breach.pk, subject_id=s, actor=principal.actor)
+                for s in new_ids
+            ]
+        )
         breach.subjects_found = BreachSubject.objects.filter(breach=breach).count()
         fields.append("subjects_found")
         breach.save(update_fields=list(dict.fromkeys(fields)))
-        _event(breach, "investigation", "Investigation findings recorded.")
+        _event(breach, "investigation", "Investigation findings recorded.", actor=principal.actor)
         audit_log(
             "breach.investigation",
             object_type="breach",
             object_id=breach.pk,
             payload={"fields": sorted(set(fields)), "linked": len(found), "not_found": unknown},
+            actor=principal.actor,
         )
     return {
         "breach": breach.pk,
@@ -313,8 +341,9 @@ def breach_record_investigation(
     }
 
 
-def breach_assess(*, breach_id: int, facts: dict[str, Any]) -> BreachAssessment:
+def breach_assess(*, principal: Principal, breach_id: int, facts: dict[str, Any]) -> BreachAssessment:
     """Run the risk assessment on the facts and keep facts, result and rules version with the breach."""
+    require_manage_breaches(principal)
     extra, special = policy_keys()
     problems = validate_facts(facts, extra_keys=extra)
     if problems:
@@ -332,7 +361,7 @@ def breach_assess(*, breach_id: int, facts: dict[str, Any]) -> BreachAssessment:
                 "public_communication": result.public_communication,
             },
             rules_version=RULES_VERSION,
-            actor=current_actor(),
+            actor=principal.actor,
         )
         breach.notify_authority = result.notify_authority
         breach.notify_subjects = result.notify_subjects
@@ -358,18 +387,21 @@ def breach_assess(*, breach_id: int, facts: dict[str, Any]) -> BreachAssessment:
             f"Risk assessed: {result.severity.replace('_', ' ')} (score {result.score}); authority "
             f"{'to be notified' if result.notify_authority else 'not to be notified'}; people "
             f"{'to be told' if result.notify_subjects else 'not to be told'}.",
+            actor=principal.actor,
         )
         audit_log(
             "breach.assess",
             object_type="breach",
             object_id=breach.pk,
             payload={"severity": result.severity, "score": result.score, "rules": RULES_VERSION},
+            actor=principal.actor,
         )
     return row
 
 
-def breach_update_register(*, breach_id: int, **values: str) -> Breach:
+def breach_update_register(*, principal: Principal, breach_id: int, **values: str) -> Breach:
     """Fill the register fields of §12.3 (cause, factors, responses, recommendations, lessons …)."""
+    require_manage_breaches(principal)
     unknown = [k for k in values if k not in REGISTER_FIELDS]
     if unknown:
         raise InvalidInput(
@@ -381,23 +413,39 @@ def breach_update_register(*, breach_id: int, **values: str) -> Breach:
         for k in changed:
             setattr(breach, k, values[k])
         breach.save(update_fields=changed or None)
-        audit_log("breach.register", object_type="breach", object_id=breach.pk, payload={"fields": changed})
+        audit_log(
+            "breach.register",
+            object_type="breach",
+            object_id=breach.pk,
+            payload={"fields": changed},
+            actor=principal.actor,
+        )
     return breach
 
 
 def breach_add_event(
-    *, breach_id: int, text: str, at: dt.datetime | None = None, kind: str = "note"
+    *, principal: Principal, breach_id: int, text: str, at: dt.datetime | None = None, kind: str = "note"
 ) -> BreachEvent:
+    require_manage_breaches(principal)
     if not (text or "").strip():
         raise InvalidInput("empty event", errors=[FieldError("is required", field="text")])
     with transaction.atomic():
         breach = _get(breach_id)
-        event = _event(breach, kind, text.strip(), clock.as_aware(at) if at else None)
-        audit_log("breach.event", object_type="breach", object_id=breach.pk, payload={"kind": kind})
+        event = _event(breach, kind, text.strip(), clock.as_aware(at) if at else None, actor=principal.actor)
+        audit_log(
+            "breach.event",
+            object_type="breach",
+            object_id=breach.pk,
+            payload={"kind": kind},
+            actor=principal.actor,
+        )
     return event
 
 
-def breach_add_change(*, breach_id: int, description: str, owner: str = "") -> RecommendedChange:
+def breach_add_change(
+    *, principal: Principal, breach_id: int, description: str, owner: str = ""
+) -> RecommendedChange:
+    require_manage_breaches(principal)
     if not (description or "").strip():
         raise InvalidInput("empty change", errors=[FieldError("is required", field="description")])
     with transaction.atomic():
@@ -407,12 +455,17 @@ def breach_add_change(*, breach_id: int, description: str, owner: str = "") -> R
             breach=breach, description=description.strip(), owner=owner, created_at=now, updated_at=now
         )
         audit_log(
-            "breach.change.add", object_type="breach", object_id=breach.pk, payload={"change": change.pk}
+            "breach.change.add",
+            object_type="breach",
+            object_id=breach.pk,
+            payload={"change": change.pk},
+            actor=principal.actor,
         )
     return change
 
 
-def breach_change_update(*, change_id: int, state: str) -> RecommendedChange:
+def breach_change_update(*, principal: Principal, change_id: int, state: str) -> RecommendedChange:
+    require_manage_breaches(principal)
     if state not in RecommendedChange.State.values:
         raise InvalidInput(
             "bad state",
@@ -431,12 +484,14 @@ def breach_change_update(*, change_id: int, state: str) -> RecommendedChange:
             object_type="breach",
             object_id=change.breach_id,
             payload={"change": change.pk, "state": state},
+            actor=principal.actor,
         )
     return change
 
 
-def breach_dpo_review(*, breach_id: int, text: str, close: bool = False) -> Breach:
+def breach_dpo_review(*, principal: Principal, breach_id: int, text: str, close: bool = False) -> Breach:
     """The DPO's review of the follow-up given to the breach (§12.3); may close it."""
+    require_manage_breaches(principal)
     if not (text or "").strip():
         raise InvalidInput("empty review", errors=[FieldError("is required", field="text")])
     with transaction.atomic():
@@ -453,18 +508,30 @@ def breach_dpo_review(*, breach_id: int, text: str, close: bool = False) -> Brea
             raise Refused("the people concerned must be told before the breach is closed")
         breach.dpo_review = text.strip()
         breach.dpo_reviewed_at = clock.now()
-        breach.dpo_reviewed_by = current_actor()
+        breach.dpo_reviewed_by = principal.actor
         if close:
             breach.status = Breach.Status.CLOSED
             breach.closed_at = breach.dpo_reviewed_at
         breach.save()
-        _event(breach, "dpo_review", "DPO follow-up review recorded" + ("; breach closed." if close else "."))
-        audit_log("breach.review", object_type="breach", object_id=breach.pk, payload={"closed": close})
+        _event(
+            breach,
+            "dpo_review",
+            "DPO follow-up review recorded" + ("; breach closed." if close else "."),
+            actor=principal.actor,
+        )
+        audit_log(
+            "breach.review",
+            object_type="breach",
+            object_id=breach.pk,
+            payload={"closed": close},
+            actor=principal.actor,
+        )
     return breach
 
 
 def breach_notify_authority(
     *,
+    principal: Principal,
     breach_id: int,
     phase: str = "initial",
     delay_reasons: str = "",
@@ -472,6 +539,7 @@ def breach_notify_authority(
     additional: str = "",
 ) -> AuthorityNotification:
     """Record a notification to the authority with its Art. 33(3) content; refuse a late one without reasons."""
+    require_manage_breaches(principal)
     from tutela.breaches.notifications import authority_content, authority_text
 
     if phase not in AuthorityNotification.Phase.values:
@@ -501,7 +569,7 @@ def breach_notify_authority(
             delay_reasons=delay_reasons.strip(),
             content=content,
             text=authority_text(content),
-            actor=current_actor(),
+            actor=principal.actor,
         )
         if phase == "initial":
             breach.authority_notified_at = when
@@ -512,18 +580,23 @@ def breach_notify_authority(
             "authority_notified",
             f"Authority notified ({phase}, no. {note.number}){' late' if late else ''}.",
             when,
+            actor=principal.actor,
         )
         audit_log(
             "breach.notify_authority",
             object_type="breach",
             object_id=breach.pk,
             payload={"phase": phase, "number": note.number, "late": late},
+            actor=principal.actor,
         )
     return note
 
 
-def breach_decide(*, breach_id: int, notify_authority: bool, notify_subjects: bool, reason: str) -> Breach:
+def breach_decide(
+    *, principal: Principal, breach_id: int, notify_authority: bool, notify_subjects: bool, reason: str
+) -> Breach:
     """The group's decision on the duties (§12.2), which may depart from the assessment; the reason is kept."""
+    require_manage_breaches(principal)
     if not (reason or "").strip():
         raise InvalidInput("a decision needs its reason", errors=[FieldError("is required", field="reason")])
     if notify_subjects and not notify_authority:
@@ -543,11 +616,13 @@ def breach_decide(*, breach_id: int, notify_authority: bool, notify_subjects: bo
             "decision",
             f"Decision: authority {'to be notified' if notify_authority else 'not notified'}, people "
             f"{'to be told' if notify_subjects else 'not told'}. Reason: {reason.strip()}",
+            actor=principal.actor,
         )
         audit_log(
             "breach.decide",
             object_type="breach",
             object_id=breach.pk,
             payload={"before": list(before), "after": [notify_authority, notify_subjects]},
+            actor=principal.actor,
         )
     return breach

@@ -38,11 +38,11 @@ def staff_principal(request: HttpRequest) -> Principal | None:
 
 
 def may_read_breaches(principal: Principal) -> bool:
-    """The breach register (with the reporters' details) is open to the DPO, privacy officers and auditors:
-    the same rule as the API's (``tutela.api.breaches``). Anyone who may write may report a breach."""
-    from tutela.accounts.models import Role
+    """The breach register is open to the DPO, privacy officers and auditors: the rule the breach services
+    apply themselves (``tutela.accounts.permissions.may_read_breaches``); the pages ask it to show or hide."""
+    from tutela.accounts import permissions
 
-    return principal.can_decide or principal.role == Role.AUDITOR
+    return permissions.may_read_breaches(principal)
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -56,7 +56,9 @@ def dashboard_panels(principal: Principal) -> dict[str, Any]:
     panels["breach_reader"] = may_read_breaches(principal)
     panels["breach_reporter"] = principal.can_write
     panels["breaches"] = (
-        _call("tutela.breaches.selectors.open_breach_clocks") if panels["breach_reader"] else None
+        _call("tutela.breaches.selectors.open_breach_clocks", principal=principal)
+        if panels["breach_reader"]
+        else None
     )
     sweep = _call("tutela.retention.selectors.next_sweep_preview", 20)
     if sweep is not None and not principal.is_group_wide:

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tutela.accounts import permissions
 from tutela.accounts.principal import Principal
 from tutela.core import clock
 from tutela.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Refused
@@ -37,7 +38,7 @@ def breach_list(request: HttpRequest) -> HttpResponse:
     principal: Principal = request.principal  # type: ignore[attr-defined]
     if not may_read_breaches(principal):
         raise Forbidden("only the DPO, privacy officers and auditors see the breach register")
-    rows = listing()
+    rows = listing(principal=principal)
     return render(request, "dashboard/breaches.html", {"nav": "breaches", "rows": rows})
 
 
@@ -52,7 +53,7 @@ def breach_new(request: HttpRequest) -> HttpResponse:
     from tutela.policy.selectors import active_policy
 
     principal: Principal = request.principal  # type: ignore[attr-defined]
-    if not principal.can_write:
+    if not permissions.may_report_breach(principal):
         raise Forbidden("a read-only account does not report breaches")
     controllers = [(k, c.name) for k, c in active_policy().controllers.items()]
     if not principal.is_group_wide:
@@ -73,6 +74,7 @@ def breach_new(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         try:
             breach = report(
+                principal=principal,
                 reporter=Reporter(
                     name=d["reporter_name"],
                     address=d["reporter_address"],
@@ -111,7 +113,7 @@ def breach_detail(request: HttpRequest, ref: str) -> HttpResponse:
     if not may_read_breaches(principal):
         raise Forbidden("only the DPO, privacy officers and auditors see the breach register")
     try:
-        data = detail(breach_id)
+        data = detail(breach_id, principal=principal)
     except NotFound:
         raise Http404("no such breach") from None
     context: dict[str, Any] = {"nav": "breaches", "b": data, "principal": principal}
@@ -126,10 +128,10 @@ def breach_investigate(request: HttpRequest, ref: str) -> HttpResponse:
     start = resolve("tutela.breaches.services.breach_start_investigation")
     principal: Principal = request.principal  # type: ignore[attr-defined]
     breach_id = parse_id(ref)
-    if start is None or breach_id is None or not principal.can_decide:
+    if start is None or breach_id is None or not may_manage_breaches(principal):
         raise Http404("not available")
     try:
-        start(breach_id=breach_id)
+        start(principal=principal, breach_id=breach_id)
     except SERVICE_ERRORS as exc:
         messages.error(request, str(exc))
     else:
@@ -142,9 +144,9 @@ def breach_investigate(request: HttpRequest, ref: str) -> HttpResponse:
 
 
 def may_manage_breaches(principal: Principal) -> bool:
-    """Who acts on a breach after its report: the DPO and privacy officers, the API's rule
-    (``tutela.api.breaches._may_decide``, both read ``Principal.can_decide``). Auditors only read."""
-    return principal.can_decide
+    """Who acts on a breach after its report: the DPO and privacy officers (the rule the breach services
+    apply themselves, ``tutela.accounts.permissions.may_manage_breaches``). Auditors only read."""
+    return permissions.may_manage_breaches(principal)
 
 
 def _follow_up_forms(breach_id: int, data: dict[str, Any]) -> dict[str, Any]:
@@ -187,29 +189,31 @@ def _follow_up_forms(breach_id: int, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _investigation(breach_id: int, d: dict[str, Any]) -> str:
+def _investigation(principal: Principal, breach_id: int, d: dict[str, Any]) -> str:
     from tutela.breaches.services import breach_record_investigation
 
-    done = breach_record_investigation(breach_id=breach_id, **{**d, "nature": d["nature"].strip() or None})
+    done = breach_record_investigation(
+        principal=principal, breach_id=breach_id, **{**d, "nature": d["nature"].strip() or None}
+    )
     return _("Investigation findings recorded; %(n)d people of the register linked to the breach.") % {
         "n": done["subjects_found"]
     }
 
 
-def _decision(breach_id: int, d: dict[str, Any]) -> str:
+def _decision(principal: Principal, breach_id: int, d: dict[str, Any]) -> str:
     from tutela.breaches.services import breach_decide
 
-    b = breach_decide(breach_id=breach_id, **d)
+    b = breach_decide(principal=principal, breach_id=breach_id, **d)
     return _("Decision recorded: authority %(authority)s, people %(people)s.") % {
         "authority": _("to be notified") if b.notify_authority else _("not notified"),
         "people": _("to be told") if b.notify_subjects else _("not told"),
     }
 
 
-def _authority(breach_id: int, d: dict[str, Any]) -> str:
+def _authority(principal: Principal, breach_id: int, d: dict[str, Any]) -> str:
     from tutela.breaches.services import breach_notify_authority
 
-    note = breach_notify_authority(breach_id=breach_id, **d)
+    note = breach_notify_authority(principal=principal, breach_id=breach_id, **d)
     text = _("%(phase)s no. %(number)d to the authority recorded.") % {
         "phase": label("authority_phase", note.phase),
         "number": note.number,
@@ -217,23 +221,23 @@ def _authority(breach_id: int, d: dict[str, Any]) -> str:
     return text + (" " + _("It was late: the reasons for the delay are kept.") if note.late else "")
 
 
-def _subjects(breach_id: int, d: dict[str, Any]) -> str:
+def _subjects(principal: Principal, breach_id: int, d: dict[str, Any]) -> str:
     from tutela.breaches.notifications import breach_notify_subjects
 
-    comm = breach_notify_subjects(breach_id=breach_id, public_notice=d["public_notice"])
+    comm = breach_notify_subjects(principal=principal, breach_id=breach_id, public_notice=d["public_notice"])
     if comm.channel == "email":
         return _("The people concerned are told by e-mail: %(n)d e-mails are being sent.") % {"n": comm.total}
     return _("The public notice is recorded; publish its text where the people concerned will see it.")
 
 
-def _retry(breach_id: int, d: dict[str, Any]) -> str:
+def _retry(principal: Principal, breach_id: int, d: dict[str, Any]) -> str:
     from tutela.breaches.notifications import breach_notices_retry
 
-    breach_notices_retry(breach_id=breach_id)
+    breach_notices_retry(principal=principal, breach_id=breach_id)
     return _("The e-mails that failed are sent again.")
 
 
-def _register(breach_id: int, d: dict[str, Any]) -> str:
+def _register(principal: Principal, breach_id: int, d: dict[str, Any]) -> str:
     """Only the fields whose text changed are written: the audit entry names what was changed."""
     from tutela.breaches.models import Breach
     from tutela.breaches.services import breach_update_register
@@ -244,38 +248,40 @@ def _register(breach_id: int, d: dict[str, Any]) -> str:
     changed = {k: v.strip() for k, v in d.items() if v.strip() != (current[k] or "").strip()}
     if not changed:
         return _("Nothing changed.")
-    breach_update_register(breach_id=breach_id, **changed)
+    breach_update_register(principal=principal, breach_id=breach_id, **changed)
     return _("Register updated.")
 
 
-def _event(breach_id: int, d: dict[str, Any]) -> str:
+def _event(principal: Principal, breach_id: int, d: dict[str, Any]) -> str:
     from tutela.breaches.services import breach_add_event
 
-    breach_add_event(breach_id=breach_id, text=d["text"])
+    breach_add_event(principal=principal, breach_id=breach_id, text=d["text"])
     return _("Added to the chronology.")
 
 
-def _change(breach_id: int, d: dict[str, Any]) -> str:
+def _change(principal: Principal, breach_id: int, d: dict[str, Any]) -> str:
     from tutela.breaches.services import breach_add_change
 
-    breach_add_change(breach_id=breach_id, description=d["description"], owner=d["owner"])
+    breach_add_change(
+        principal=principal, breach_id=breach_id, description=d["description"], owner=d["owner"]
+    )
     return _("Recommended change added.")
 
 
-def _change_state(breach_id: int, d: dict[str, Any]) -> str:
+def _change_state(principal: Principal, breach_id: int, d: dict[str, Any]) -> str:
     from tutela.breaches.models import RecommendedChange
     from tutela.breaches.services import breach_change_update
 
     if not RecommendedChange.objects.filter(pk=d["change"], breach_id=breach_id).exists():
         raise NotFound("no such recommended change for this breach")
-    change = breach_change_update(change_id=d["change"], state=d["state"])
+    change = breach_change_update(principal=principal, change_id=d["change"], state=d["state"])
     return _("Recommended change marked “%(state)s”.") % {"state": label("change_state", change.state)}
 
 
-def _review(breach_id: int, d: dict[str, Any]) -> str:
+def _review(principal: Principal, breach_id: int, d: dict[str, Any]) -> str:
     from tutela.breaches.services import breach_dpo_review
 
-    b = breach_dpo_review(breach_id=breach_id, text=d["text"], close=d["close"])
+    b = breach_dpo_review(principal=principal, breach_id=breach_id, text=d["text"], close=d["close"])
     if b.status == b.Status.CLOSED and d["close"]:
         return _("Review recorded; the breach is closed.")
     return _("Review recorded.")
@@ -329,7 +335,7 @@ def breach_action(request: HttpRequest, ref: str, action: str) -> HttpResponse:
         messages.error(request, _form_errors(form))
         return redirect("dashboard:breach", ref=breach_id)
     try:
-        text = run(breach_id, form.cleaned_data)
+        text = run(principal, breach_id, form.cleaned_data)
     except NotFound:
         raise Http404("no such breach") from None
     except SERVICE_ERRORS as exc:

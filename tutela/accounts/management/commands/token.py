@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from tutela.accounts.models import ApiToken
+from tutela.accounts.principal import cli_principal
 from tutela.accounts.services import token_create
 from tutela.core import clock
 from tutela.core.audit import audit_log
@@ -30,7 +31,7 @@ class Command(TutelaCommand):
         user = get_user_model().objects.filter(username=o["username"]).first()
         if user is None:
             raise InvalidInput(f"no account named {o['username']!r}")
-        token = token_create(user=user, name=o["name"])
+        token = token_create(principal=cli_principal(), user=user, name=o["name"])
         return Result(
             {"username": o["username"], "name": o["name"], "token": token},
             f"token for {o['username']} ({o['name']}): {token}\nKeep it secret; it is not shown again.",

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from tutela.accounts.enrolment import IssuedEnrolment, enrolment_issue, has_authenticator
 from tutela.accounts.models import Role, StaffProfile
-from tutela.accounts.principal import CLI, Principal
+from tutela.accounts.principal import CLI, Principal, cli_principal
 from tutela.accounts.services import staff_create
 from tutela.core.audit import current_actor
 from tutela.core.command import Result, TutelaCommand
@@ -62,6 +62,7 @@ class Command(TutelaCommand):
     def sub_create(self, **o: Any) -> Result:
         with transaction.atomic():
             _user, password = staff_create(
+                principal=cli_principal(),
                 username=o["username"],
                 email=o["email"],
                 role=o["role"],
@@ -90,7 +91,11 @@ class Command(TutelaCommand):
         password = os.environ.get("TUTELA_ADMIN_PASSWORD") or None
         with transaction.atomic():
             _, password = staff_create(
-                username="dpo", email="dpo@localhost", role=Role.DPO, password=password
+                principal=cli_principal(),
+                username="dpo",
+                email="dpo@localhost",
+                role=Role.DPO,
+                password=password,
             )
             issued = enrolment_issue(principal=_operator(), username="dpo")
         shown = password if not os.environ.get("TUTELA_ADMIN_PASSWORD") else "(from TUTELA_ADMIN_PASSWORD)"

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
+from tutela.accounts.principal import cli_principal
 from tutela.breaches.models import IncidentType
 from tutela.core.command import Result, TutelaCommand
 from tutela.core.errors import FieldError, InvalidInput
@@ -261,7 +262,7 @@ class Command(TutelaCommand):
         if o.get("breach"):
             from tutela.breaches.services import breach_assess
 
-            row = breach_assess(breach_id=o["breach"], facts=facts)
+            row = breach_assess(principal=cli_principal(), breach_id=o["breach"], facts=facts)
             data = {k: row.result[k] for k in assess(facts, special=special).as_json()}
         else:
             data = assess(facts, special=special).as_json()
@@ -314,6 +315,7 @@ class Command(TutelaCommand):
             v = values.get(k)
             times[k] = v if isinstance(v, dt.datetime) else _when(str(v) if v else None, k)
         breach = breach_report(
+            principal=cli_principal(),
             reporter=Reporter(
                 name=str(values["reporter_name"]),
                 address=str(values["reporter_address"]),
@@ -343,7 +345,7 @@ class Command(TutelaCommand):
     def sub_list(self, **o: Any) -> Result:
         from tutela.breaches.selectors import breach_list
 
-        rows = breach_list(status=o.get("status"), open_only=o.get("open", False))
+        rows = breach_list(principal=cli_principal(), status=o.get("status"), open_only=o.get("open", False))
 
         def show() -> None:
             from rich.console import Console
@@ -366,13 +368,13 @@ class Command(TutelaCommand):
     def sub_show(self, **o: Any) -> Result:
         from tutela.breaches.selectors import breach_detail
 
-        data = breach_detail(o["id"])
+        data = breach_detail(o["id"], principal=cli_principal())
         return Result(data, _detail_text(data))
 
     def sub_clocks(self, **o: Any) -> Result:
         from tutela.breaches.selectors import open_breach_clocks
 
-        rows = open_breach_clocks()
+        rows = open_breach_clocks(principal=cli_principal())
         text = "\n".join(
             f"#{r['id']} {r['summary'][:50]}: {r['next']['clock']} {r['next']['state']} (due {r['next']['due']})"
             for r in rows
@@ -396,6 +398,7 @@ class Command(TutelaCommand):
             ]
         yes = {"yes": True, "no": False, None: None}
         data = breach_record_investigation(
+            principal=cli_principal(),
             breach_id=o["id"],
             nature=o.get("nature"),
             data_types=o.get("data_types"),
@@ -414,6 +417,7 @@ class Command(TutelaCommand):
         from tutela.breaches.services import breach_notify_authority
 
         note = breach_notify_authority(
+            principal=cli_principal(),
             breach_id=o["id"],
             phase=o["phase"],
             delay_reasons=o.get("delay_reasons") or "",
@@ -431,9 +435,11 @@ class Command(TutelaCommand):
         if o.get("retry_failed"):
             from tutela.breaches.notifications import breach_notices_retry
 
-            comm = breach_notices_retry(breach_id=o["id"])
+            comm = breach_notices_retry(principal=cli_principal(), breach_id=o["id"])
         else:
-            comm = breach_notify_subjects(breach_id=o["id"], public_notice=o.get("public_notice", False))
+            comm = breach_notify_subjects(
+                principal=cli_principal(), breach_id=o["id"], public_notice=o.get("public_notice", False)
+            )
         data = {"breach": o["id"], "channel": comm.channel, "total": comm.total,
                 "delivery": communication_states(comm.pk), "texts": comm.texts}  # fmt: skip
         if comm.channel == "public_notice":
@@ -454,25 +460,31 @@ class Command(TutelaCommand):
 
         values = {k: o[k] for k in REGISTER_FIELDS if o.get(k) is not None}
         if values:
-            breach_update_register(breach_id=o["id"], **values)
+            breach_update_register(principal=cli_principal(), breach_id=o["id"], **values)
         if o.get("event"):
-            breach_add_event(breach_id=o["id"], text=o["event"], at=_when(o.get("event_at"), "--event-at"))
+            breach_add_event(
+                principal=cli_principal(),
+                breach_id=o["id"],
+                text=o["event"],
+                at=_when(o.get("event_at"), "--event-at"),
+            )
         if o.get("change"):
-            breach_add_change(breach_id=o["id"], description=o["change"])
+            breach_add_change(principal=cli_principal(), breach_id=o["id"], description=o["change"])
         if o.get("change_id"):
             if not o.get("change_state"):
                 raise InvalidInput(
                     "--change-state is required with --change-id",
                     errors=[FieldError("is required", field="--change-state")],
                 )
-            breach_change_update(change_id=o["change_id"], state=o["change_state"])
-        data = breach_detail(o["id"])["register"]
+            breach_change_update(principal=cli_principal(), change_id=o["change_id"], state=o["change_state"])
+        data = breach_detail(o["id"], principal=cli_principal())["register"]
         return Result(data, json.dumps(data, ensure_ascii=False, indent=2))
 
     def sub_decide(self, **o: Any) -> Result:
         from tutela.breaches.services import breach_decide
 
         b = breach_decide(
+            principal=cli_principal(),
             breach_id=o["id"],
             notify_authority=o["authority"] == "yes",
             notify_subjects=o["subjects"] == "yes",
@@ -484,14 +496,16 @@ class Command(TutelaCommand):
     def sub_review(self, **o: Any) -> Result:
         from tutela.breaches.services import breach_dpo_review
 
-        b = breach_dpo_review(breach_id=o["id"], text=o["text"], close=o.get("close", False))
+        b = breach_dpo_review(
+            principal=cli_principal(), breach_id=o["id"], text=o["text"], close=o.get("close", False)
+        )
         return Result({"breach": b.pk, "status": b.status, "dpo_reviewed_at": b.dpo_reviewed_at.isoformat() if b.dpo_reviewed_at else None},
                       f"breach {b.pk}: review recorded ({b.status})")  # fmt: skip
 
     def sub_register(self, **o: Any) -> Result:
         from tutela.breaches.selectors import register_export
 
-        text = register_export(o["format"])
+        text = register_export(o["format"], principal=cli_principal())
         if o.get("output"):
             Path(o["output"]).write_text(text, encoding="utf-8")
             return Result({"written": o["output"], "format": o["format"]}, f"written to {o['output']}")
